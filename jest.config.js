@@ -1,0 +1,15 @@
+// One real Temporal dev server per jest run (test/harness/globalSetup.ts); suites grouped by what they exercise.
+/** @type {import('jest').Config} */
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/helpers/quiet-logs.ts'],
+};
+const project = (name, extra = {}) => ({ ...common, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`], ...extra });
+module.exports = {
+  globalSetup: '<rootDir>/test/harness/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
+  testTimeout: 120_000,
+  projects: [project('unit'), project('emulator'), project('harness'), project('workflow'), project('durability'), project('replay')],
+};
