@@ -1,0 +1,3 @@
+/** Dataset zip inspection, sha256 and the sample generator. */
+export * from './sample';
+export * from './sha256';
