@@ -75,13 +75,15 @@ export function errorFromResponse(
   scrub: (s: string) => string,
   now: number = Date.now(),
 ): APIStatusError {
-  const body = parseErrorBody(bodyText);
-  const requestId = body.requestId ?? requestIdFromHeaders(headers);
-  const detail = body.message ? scrub(body.message) : '(no message)';
-  const message = `${status}${body.code ? ` ${scrub(body.code)}` : ''}: ${detail}${requestId ? ` (request_id ${requestId})` : ''}`;
+  // Scrub before parsing, so no field (message, code, request id) can carry a secret the server echoed.
+  const body = parseErrorBody(scrub(bodyText));
+  const headerId = requestIdFromHeaders(headers);
+  const requestId = body.requestId ?? (headerId === undefined ? undefined : scrub(headerId));
+  const detail = body.message ?? '(no message)';
+  const message = `${status}${body.code ? ` ${body.code}` : ''}: ${detail}${requestId ? ` (request_id ${requestId})` : ''}`;
   const init: APIErrorInit = {
     status,
-    code: body.code === undefined ? undefined : scrub(body.code),
+    code: body.code,
     requestId,
     type: body.type,
     param: body.param,

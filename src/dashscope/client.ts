@@ -206,7 +206,7 @@ export class DashScope {
       if (res.statusCode < 200 || res.statusCode >= 300) {
         throw errorFromResponse(res.statusCode, resHeaders, text, (t) => this.#scrub(t));
       }
-      return parseBody(text, schema, res.statusCode, requestIdFromHeaders(resHeaders), what);
+      return parseBody(text, schema, res.statusCode, requestIdFromHeaders(resHeaders), what, (t) => this.#scrub(t));
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (timedOut) throw new TimeoutError(`${what} timed out after ${timeoutMs} ms without progress`, { code: 'ETIMEDOUT', cause: err });
@@ -219,27 +219,33 @@ export class DashScope {
 }
 
 /** Parses a 2xx body as JSON and checks it with `schema`, or raises ResponseSchemaError. */
-export function parseBody<S extends z.ZodType>(text: string, schema: S, status: number, headerRequestId: string | undefined, what: string): z.output<S> {
+export function parseBody<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  status: number,
+  headerRequestId: string | undefined,
+  what: string,
+  scrub: (s: string) => string = (s) => s,
+): z.output<S> {
   let json: unknown;
   try {
     json = text.trim() === '' ? {} : JSON.parse(text);
   } catch {
-    throw new ResponseSchemaError(`${what}: response is not JSON: ${JSON.stringify(text.slice(0, 120))}`, {
+    throw new ResponseSchemaError(`${what}: response is not JSON: ${JSON.stringify(scrub(text.slice(0, 120)))}`, {
       status,
-      requestId: headerRequestId,
+      requestId: headerRequestId === undefined ? undefined : scrub(headerRequestId),
       path: '',
     });
   }
-  const requestId =
-    json !== null && typeof json === 'object' && typeof (json as { request_id?: unknown }).request_id === 'string'
-      ? (json as { request_id: string }).request_id
-      : headerRequestId;
+  const bodyId = json !== null && typeof json === 'object' ? (json as { request_id?: unknown }).request_id : undefined;
+  const rawId = typeof bodyId === 'string' ? bodyId : headerRequestId;
+  const requestId = rawId === undefined ? undefined : scrub(rawId);
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const path = issue ? issue.path.map(String).join('.') : '';
   throw new ResponseSchemaError(
-    `${what}: unexpected response at ${path || '(root)'}: ${issue?.message ?? 'invalid'}${requestId ? ` (request_id ${requestId})` : ''}`,
+    `${what}: unexpected response at ${path || '(root)'}: ${scrub(issue?.message ?? 'invalid')}${requestId ? ` (request_id ${requestId})` : ''}`,
     { status, requestId, path },
   );
 }
