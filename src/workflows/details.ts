@@ -1,0 +1,32 @@
+/** The Web UI's "current details" of a pipeline: a short markdown summary of where it is. */
+import type { PipelineStatus } from './types';
+import { formatDuration } from './util';
+
+export function renderDetails(s: PipelineStatus): string {
+  const lines = [`**${s.model}** — stage **${s.stage}**${s.label ? ` — ${s.label}` : ''}`];
+  if (s.dataset) lines.push(`dataset: ${s.dataset.filename}, ${s.dataset.samples} samples`);
+  if (s.plan) {
+    const cost = s.plan.estimatedCost ? `, est. ${s.plan.estimatedCost.amount.toFixed(2)} ${s.plan.estimatedCost.currency}` : '';
+    lines.push(`plan: ${s.plan.totalSteps} steps, ~${s.plan.estimatedTokens.toLocaleString('en-US')} tokens${cost}`);
+  }
+  if (s.fileId) lines.push(`file: ${s.fileId}`);
+  if (s.jobId) {
+    const j = s.job;
+    const epoch = j?.epoch !== undefined ? `, epoch ${j.epoch}/${j.totalEpochs}` : '';
+    const eta = s.trainingEtaMs !== undefined ? `, ~${formatDuration(s.trainingEtaMs)} left` : '';
+    const usage = j?.usage !== undefined ? `, usage ${j.usage} tokens` : '';
+    lines.push(`job: ${s.jobId} ${j?.status ?? ''}${epoch}${eta}${usage}`);
+    if (j?.logsTail.length) lines.push(`log: ${j.logsTail[j.logsTail.length - 1]}`);
+  }
+  if (s.checkpoints.length) lines.push(`checkpoints: ${s.checkpoints.map((c) => c.checkpoint).join(', ')}`);
+  if (s.awaitingApproval) {
+    lines.push(`**awaiting approval**: \`wanflow approve ${s.workflowId} <checkpoint>\` (candidates: final, ${s.awaitingApproval.candidates.join(', ')})`);
+  }
+  if (s.modelName) lines.push(`model: ${s.modelName}${s.checkpoint ? ` (${s.checkpoint})` : ''}`);
+  if (s.deployedModel) lines.push(`deployment: ${s.deployedModel} ${s.deploymentStatus ?? ''}`);
+  if (s.artifacts.previews.length || s.artifacts.videos.length) {
+    lines.push(`artifacts: ${s.artifacts.previews.length} previews, ${s.artifacts.videos.length} videos`);
+  }
+  if (s.error) lines.push(`error: ${s.error}`);
+  return lines.join('\n\n');
+}

@@ -1,0 +1,2 @@
+/** Workflow entry point for the worker's bundler: every workflow wanflow registers. */
+export { fineTunePipeline } from './pipeline';

@@ -1,0 +1,82 @@
+/**
+ * Named activity option presets, declared once. Each states its timeouts and which failures are final.
+ * Pure data: bundled into workflow code.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+
+/**
+ * Error types (class names) the DashScope client raises for final API errors: 400, 401, 403, 404, 409 and bad responses.
+ * Kept in sync with `FINAL_ERROR_TYPES` in src/dashscope/errors.ts (a unit test asserts it); duplicated here because
+ * workflow code must not import the HTTP client.
+ */
+export const FINAL_API_ERROR_TYPES = [
+  'InvalidParameterError',
+  'AuthenticationError',
+  'PermissionDeniedError',
+  'NotFoundError',
+  'ConflictError',
+  'ResponseSchemaError',
+] as const;
+
+/** Failures raised by wanflow's own activities that no retry can fix. */
+export const PIPELINE_FAILURE_TYPES = {
+  datasetInvalid: 'DatasetInvalid',
+  planInvalid: 'PlanInvalid',
+  jobFailed: 'FineTuneJobFailed',
+  jobCanceled: 'FineTuneJobCanceled',
+  exportFailed: 'ExportFailed',
+  modelNameTaken: 'ModelNameTaken',
+  deploymentFailed: 'DeploymentFailed',
+  taskFailed: 'VideoTaskFailed',
+  localFile: 'LocalFileError',
+  checkpointUnknown: 'CheckpointUnknown',
+} as const;
+
+/** Benign "not done yet" failure of the polling activities; retried at the poll interval, not logged as an error. */
+export const NOT_DONE_TYPE = 'NotDoneYet';
+
+const nonRetryableErrorTypes = [...FINAL_API_ERROR_TYPES, ...Object.values(PIPELINE_FAILURE_TYPES)];
+
+/** A short API call: create, get, delete. Transient errors (429, 5xx, resets, timeouts) retry with backoff for up to an hour. */
+export const apiCall: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
+};
+
+/** Dataset inspection (reads the zip locally). */
+export const localWork: ActivityOptions = {
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes },
+};
+
+/** Streaming a zip of up to 1 GB; heartbeats carry bytes sent, so a dead worker is noticed within a minute. */
+export const upload: ActivityOptions = {
+  startToCloseTimeout: '3h',
+  heartbeatTimeout: '1m',
+  scheduleToCloseTimeout: '12h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes },
+};
+
+/** Downloads of previews and videos. */
+export const download: ActivityOptions = {
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '1m',
+  scheduleToCloseTimeout: '6h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
+};
+
+/**
+ * A poll of something slow (training for hours, an export, a deployment): the activity checks once and throws the benign
+ * NotDoneYet failure until there is news. The server retries it on a fixed interval, which writes nothing to history
+ * and holds no worker slot between checks, so history stays the same size for a 1-hour or a 48-hour training.
+ */
+export function poll(interval: Duration, scheduleToClose: Duration): ActivityOptions {
+  return {
+    startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: scheduleToClose,
+    retry: { initialInterval: interval, backoffCoefficient: 1, maximumInterval: interval, nonRetryableErrorTypes },
+  };
+}

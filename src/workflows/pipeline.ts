@@ -1,0 +1,363 @@
+/**
+ * fineTunePipeline: dataset → upload → fine-tune job → hours of training → previews → checkpoint choice → export →
+ * LoRA deployment → RUNNING → sample videos. Deterministic: all I/O happens in activities (src/activities).
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import { parsePipelineInput, type PipelineInput, type ResolvedPipelineInput } from './input';
+import { approveCheckpointUpdate, statusQuery } from './messages';
+import * as presets from './options';
+import { PIPELINE_FAILURE_TYPES } from './options';
+import { WanflowBaseModel, WanflowDeployedModel, WanflowJobId, WanflowStage } from './search-attributes';
+import { renderDetails } from './details';
+import { checkpointStep, compareCheckpoints, durationToMs, formatBytes, shortHash } from './util';
+import type { CheckpointInfo, JobSnapshot, PipelineResult, PipelineStatus, Stage, VideoImage } from './types';
+
+type Activities = ReturnType<typeof createActivities>;
+const acts = proxyActivities<Activities>(presets.apiCall);
+
+const TERMINAL_JOB = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
+/** Calls an activity with a preset and a one-line summary that the Web UI shows. */
+function call<K extends keyof Activities>(
+  name: K,
+  options: ActivityOptions,
+  summary: string,
+  ...args: Parameters<Activities[K]>
+): Promise<Awaited<ReturnType<Activities[K]>>> {
+  const fn = acts[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> };
+  return fn.executeWithOptions({ ...options, summary }, args) as Promise<Awaited<ReturnType<Activities[K]>>>;
+}
+
+export async function fineTunePipeline(rawInput: PipelineInput): Promise<PipelineResult> {
+  let input: ResolvedPipelineInput;
+  try {
+    input = parsePipelineInput(rawInput);
+  } catch (err) {
+    throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: (err as Error).message, nonRetryable: true });
+  }
+  const info = workflowInfo();
+  const pipelineId = shortHash(`${info.workflowId}/${info.firstExecutionRunId}`);
+  const artifactsDir = `${input.artifactsDir.replace(/\/+$/, '')}/${info.workflowId}`;
+
+  const status: PipelineStatus = {
+    workflowId: info.workflowId,
+    model: input.model,
+    label: input.label,
+    stage: 'validating',
+    startedAtMs: Date.now(),
+    stageStartedAtMs: Date.now(),
+    stageTimings: {},
+    checkpoints: [],
+    artifacts: { previews: [], videos: [] },
+  };
+  /** What this pipeline created remotely, for clean-up. */
+  const created: { jobId?: string; deployedModel?: string } = {};
+  let approval: string | undefined;
+
+  setHandler(statusQuery, () => status);
+  setHandler(
+    approveCheckpointUpdate,
+    (checkpoint: string) => {
+      approval = checkpoint;
+      return { checkpoint };
+    },
+    {
+      validator: (checkpoint: string) => {
+        if (status.stage !== 'awaiting-approval' || !status.awaitingApproval) {
+          throw new Error(`not waiting for approval (stage: ${status.stage}); approval opens when training has finished`);
+        }
+        const candidates = status.awaitingApproval.candidates;
+        if (checkpoint !== 'final' && !candidates.includes(checkpoint)) {
+          throw new Error(`unknown checkpoint "${checkpoint}": choose "final" or one of ${candidates.join(', ') || '(none)'}`);
+        }
+      },
+      description: 'Choose the checkpoint to deploy ("final" or checkpoint-<step>) while the pipeline awaits approval',
+    },
+  );
+
+  const enter = (stage: Stage) => {
+    const now = Date.now();
+    if (status.stage !== stage) {
+      status.stageTimings[status.stage] = (status.stageTimings[status.stage] ?? 0) + (now - status.stageStartedAtMs);
+    }
+    status.stage = stage;
+    status.stageStartedAtMs = now;
+    upsertSearchAttributes([{ key: WanflowStage, value: stage }]);
+    publish();
+  };
+  const publish = () => setCurrentDetails(renderDetails(status));
+
+  upsertSearchAttributes([
+    { key: WanflowBaseModel, value: input.model },
+    { key: WanflowStage, value: 'validating' },
+  ]);
+
+  try {
+    const result = await run();
+    enter('succeeded');
+    status.result = result;
+    publish();
+    return result;
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    status.error = cancelled ? 'cancelled' : describeError(err);
+    await CancellationScope.nonCancellable(() => cleanUp(cancelled ? 'cancel' : 'failure'));
+    enter(cancelled ? 'cancelled' : 'failed');
+    throw err;
+  }
+
+  async function run(): Promise<PipelineResult> {
+    let fileId: string | undefined;
+    let validationFileId: string | undefined;
+    let jobId: string | undefined;
+    let finetunedOutput: string | undefined;
+    const src = input.source;
+
+    if (src.kind === 'dataset') {
+      // 1. Validate and plan: fails fast with every problem listed.
+      const inspected = await call(
+        'inspectAndPlan',
+        presets.localWork,
+        `validate ${basename(src.training.path)} for ${input.model}`,
+        { model: input.model, training: src.training, validation: src.validation, hyperParameters: input.hyperParameters },
+      );
+      status.dataset = inspected.training;
+      status.plan = inspected.plan;
+      log.info('dataset valid', { samples: inspected.training.samples, totalSteps: inspected.plan.totalSteps, estimatedCost: inspected.plan.estimatedCost });
+
+      // 2. Upload, reusing a file of the same content.
+      enter('uploading');
+      const up = await call(
+        'uploadDataset',
+        presets.upload,
+        `upload ${inspected.training.filename} (${formatBytes(inspected.training.bytes)})`,
+        { path: src.training.path, sha256: inspected.training.sha256 },
+      );
+      fileId = status.fileId = up.fileId;
+      if (src.validation && inspected.validation) {
+        const vup = await call(
+          'uploadDataset',
+          presets.upload,
+          `upload ${inspected.validation.filename} (${formatBytes(inspected.validation.bytes)})`,
+          { path: src.validation.path, sha256: inspected.validation.sha256 },
+        );
+        validationFileId = vup.fileId;
+      }
+
+      // 3. Create the job exactly once (adopting the one this pipeline created if a response was lost).
+      enter('creating-job');
+      const job = await call('createFineTuneJob', presets.apiCall, `create fine-tune job for ${input.model}`, {
+        model: input.model,
+        trainingFileIds: [fileId],
+        validationFileIds: validationFileId ? [validationFileId] : [],
+        hyperParameters: inspected.plan.hyperParameters,
+        jobName: `wanflow-${pipelineId}`,
+      });
+      jobId = created.jobId = job.jobId;
+      status.job = job;
+    } else if (src.kind === 'job') {
+      jobId = src.jobId;
+      status.job = await call('getJob', presets.apiCall, `get ${src.jobId}`, src.jobId);
+    } else {
+      finetunedOutput = src.modelName;
+    }
+
+    let checkpoint = 'final';
+    let modelName: string;
+    if (jobId) {
+      status.jobId = jobId;
+      upsertSearchAttributes([{ key: WanflowJobId, value: jobId }]);
+
+      // 4. Wait for training: each poll returns only on news (a status change or another tenth of progress).
+      enter('training');
+      let snap: JobSnapshot = status.job!;
+      while (!TERMINAL_JOB.has(snap.status)) {
+        snap = await call(
+          'pollTraining',
+          presets.poll(input.polling.training as Duration, '14d'),
+          `poll ${jobId} ${snap.status}${snap.epoch !== undefined ? ` epoch ${snap.epoch}/${snap.totalEpochs}` : ''}`,
+          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap) },
+        );
+        status.job = snap;
+        status.trainingEtaMs = estimateEta(snap, status.stageStartedAtMs);
+        publish();
+      }
+      if (snap.status === 'FAILED') {
+        throw ApplicationFailure.create({
+          type: PIPELINE_FAILURE_TYPES.jobFailed,
+          message: `fine-tune job ${jobId} FAILED: ${snap.message ?? 'no message'}`,
+          nonRetryable: true,
+        });
+      }
+      if (snap.status === 'CANCELED') {
+        throw ApplicationFailure.create({ type: PIPELINE_FAILURE_TYPES.jobCanceled, message: `fine-tune job ${jobId} was CANCELED outside this pipeline`, nonRetryable: true });
+      }
+      finetunedOutput = snap.finetunedOutput;
+
+      // 5. Previews of every checkpoint, downloaded before their URLs expire (24 h).
+      enter('collecting-previews');
+      const previews = await call('collectPreviews', presets.download, `download validation previews of ${jobId}`, { jobId, dir: `${artifactsDir}/previews` });
+      status.artifacts.previews = previews.files;
+      status.checkpoints = (await call('listCheckpoints', presets.apiCall, `list checkpoints of ${jobId}`, jobId)).sort(compareCheckpoints);
+      publish();
+
+      // 6. Choose what to deploy.
+      checkpoint = await chooseCheckpoint(status.checkpoints);
+    }
+
+    if (checkpoint === 'final') {
+      if (!finetunedOutput) throw ApplicationFailure.create({ type: 'NoFinetunedOutput', message: `job ${jobId} has no finetuned_output to deploy`, nonRetryable: true });
+      modelName = finetunedOutput;
+    } else {
+      // 7. Export the checkpoint under a unique name, then wait until the export SUCCEEDED.
+      enter('exporting');
+      const displayName = `wanflow-${pipelineId}-c${checkpointStep(checkpoint)}`;
+      await call('exportCheckpoint', presets.apiCall, `export ${checkpoint} of ${jobId} as ${displayName}`, { jobId: jobId!, checkpoint, modelName: displayName });
+      modelName = await call('pollExport', presets.poll(input.polling.export as Duration, '1d'), `poll export of ${checkpoint}`, { jobId: jobId!, checkpoint });
+    }
+    status.checkpoint = checkpoint;
+    status.modelName = modelName;
+
+    // 8. Deploy exactly once and wait for RUNNING.
+    enter('deploying');
+    const dep = await call('createDeployment', presets.apiCall, `deploy ${modelName} (plan lora, capacity 1)`, { modelName, aigcConfig: input.deployment.aigcConfig });
+    if (!dep.adopted) created.deployedModel = dep.deployedModel;
+    status.deployedModel = dep.deployedModel;
+    status.deploymentStatus = dep.status;
+    upsertSearchAttributes([{ key: WanflowDeployedModel, value: dep.deployedModel }]);
+    publish();
+    if (dep.status !== 'RUNNING') {
+      const running = await call('pollDeployment', presets.poll(input.polling.deployment as Duration, '1d'), `poll deployment ${dep.deployedModel}`, { deployedModel: dep.deployedModel });
+      status.deploymentStatus = running.status;
+    }
+
+    // 9. Sample videos from the deployed model.
+    if (input.generate) {
+      enter('generating');
+      // Given images, or the first frames of the training set's first samples.
+      const images: VideoImage[] =
+        input.generate.images?.map((path) => ({ path })) ??
+        (src.kind === 'dataset' ? Array.from({ length: input.generate.count }, (_, sample) => ({ zipPath: src.training.path, sample })) : []);
+      if (images.length === 0) {
+        throw ApplicationFailure.create({ type: PIPELINE_FAILURE_TYPES.localFile, message: 'generate: no images given (generate.images) and no dataset to take first frames from', nonRetryable: true });
+      }
+      for (let i = 0; i < Math.min(images.length, input.generate.count); i++) {
+        const taskId = await call('submitVideo', presets.apiCall, `generate video ${i + 1}/${input.generate.count} with ${dep.deployedModel}`, {
+          model: input.model,
+          deployedModel: dep.deployedModel,
+          image: images[i],
+          prompt: input.generate.prompt,
+          resolution: input.generate.resolution,
+        });
+        const video = await call('pollVideo', presets.poll(input.polling.task as Duration, '1d'), `wait for video task ${taskId}`, { taskId, dir: `${artifactsDir}/videos` });
+        status.artifacts.videos.push(video.path);
+        publish();
+      }
+    }
+
+    return {
+      workflowId: info.workflowId,
+      model: input.model,
+      fileId,
+      validationFileId,
+      jobId,
+      checkpoint,
+      modelName,
+      deployedModel: dep.deployedModel,
+      usage: status.job?.usage,
+      estimatedCost: status.plan?.estimatedCost,
+      artifacts: status.artifacts,
+      stageTimings: { ...status.stageTimings, [status.stage]: (status.stageTimings[status.stage] ?? 0) + (Date.now() - status.stageStartedAtMs) },
+    };
+  }
+
+  async function chooseCheckpoint(checkpoints: CheckpointInfo[]): Promise<string> {
+    const policy = input.checkpoint;
+    const names = checkpoints.map((c) => c.checkpoint);
+    if (policy.policy === 'final') return 'final';
+    if (policy.policy === 'named') {
+      if (!names.includes(policy.name)) {
+        throw ApplicationFailure.create({
+          type: PIPELINE_FAILURE_TYPES.checkpointUnknown,
+          message: `checkpoint "${policy.name}" does not exist; the job has ${names.join(', ') || 'no checkpoints'}`,
+          nonRetryable: true,
+        });
+      }
+      return policy.name;
+    }
+    const timeoutMs = durationToMs(policy.approvalTimeout as Duration);
+    status.awaitingApproval = { candidates: names, deadlineMs: Date.now() + timeoutMs, fallback: policy.fallback };
+    enter('awaiting-approval');
+    const approved = await condition(() => approval !== undefined, timeoutMs);
+    status.awaitingApproval = undefined;
+    if (approved) return approval!;
+    log.warn('approval timed out; applying the fallback policy', { fallback: policy.fallback });
+    if (policy.fallback === 'final') return 'final';
+    if (policy.fallback === 'latest' && names.length > 0) return names[names.length - 1];
+    throw ApplicationFailure.create({ type: 'ApprovalTimedOut', message: `no checkpoint was approved within ${policy.approvalTimeout}`, nonRetryable: true });
+  }
+
+  /** Undo what this pipeline created, as the input's cleanup options say. Runs in a non-cancellable scope. */
+  async function cleanUp(reason: 'cancel' | 'failure'): Promise<void> {
+    const before = status.stage;
+    const opts = input.cleanup;
+    const jobStillRunning = created.jobId && status.job && !TERMINAL_JOB.has(status.job.status);
+    const deleteDeployment =
+      created.deployedModel &&
+      (opts.deleteDeployment === 'on-cancel-or-failure' || opts.deleteDeployment === (reason === 'cancel' ? 'on-cancel' : 'on-failure'));
+    if (!jobStillRunning && !deleteDeployment) return;
+    enter('cleaning-up');
+    if (jobStillRunning && opts.cancelJob) {
+      try {
+        status.job = await call('cancelJob', presets.apiCall, `cancel ${created.jobId}`, created.jobId!);
+      } catch (err) {
+        log.error('could not cancel the fine-tune job', { jobId: created.jobId, error: describeError(err) });
+      }
+    }
+    if (deleteDeployment) {
+      try {
+        await call('deleteDeployment', presets.apiCall, `delete deployment ${created.deployedModel}`, created.deployedModel!);
+        status.deploymentStatus = 'DELETED';
+      } catch (err) {
+        log.error('could not delete the deployment', { deployedModel: created.deployedModel, error: describeError(err) });
+      }
+    }
+    log.info('clean-up done', { reason, stageBefore: before });
+  }
+}
+
+function progressBucket(snap: JobSnapshot): number {
+  return snap.progress === undefined ? -1 : Math.floor(snap.progress * 10);
+}
+
+function estimateEta(snap: JobSnapshot, trainingStartedMs: number): number | undefined {
+  if (!snap.progress || snap.progress <= 0 || snap.progress >= 1) return undefined;
+  const elapsed = snap.polledAtMs - trainingStartedMs;
+  return Math.max(0, Math.round((elapsed * (1 - snap.progress)) / snap.progress));
+}
+
+function describeError(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  // Activity failures wrap the real reason in `cause`.
+  while (e && (e as { cause?: unknown }).cause && (e as { name?: string }).name === 'ActivityFailure') e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+function basename(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
+

@@ -1,0 +1,134 @@
+/** Shapes shared by the workflow, its activities and the CLI. Pure types: safe in workflow code. */
+
+export type Stage =
+  | 'validating'
+  | 'uploading'
+  | 'creating-job'
+  | 'training'
+  | 'collecting-previews'
+  | 'awaiting-approval'
+  | 'exporting'
+  | 'deploying'
+  | 'generating'
+  | 'cleaning-up'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export interface DatasetSummary {
+  filename: string;
+  bytes: number;
+  sha256: string;
+  samples: number;
+  billableSeconds: number;
+}
+
+export interface PlanSummary {
+  hyperParameters: Record<string, number>;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  estimatedTokens: number;
+  estimatedCost?: { amount: number; currency: string };
+  warnings: string[];
+}
+
+export interface InspectResult {
+  training: DatasetSummary;
+  validation?: DatasetSummary;
+  plan: PlanSummary;
+}
+
+export interface UploadResult {
+  fileId: string;
+  bytes: number;
+  /** true when a file with the same content was already uploaded and is reused. */
+  reused: boolean;
+}
+
+/** What one poll of a fine-tune job learned. */
+export interface JobSnapshot {
+  jobId: string;
+  status: string;
+  finetunedOutput?: string;
+  usage?: number;
+  epoch?: number;
+  totalEpochs?: number;
+  /** Fraction 0..1 from the logs when they tell it. */
+  progress?: number;
+  logsTail: string[];
+  /** Job-reported message on failure. */
+  message?: string;
+  createTime?: string;
+  endTime?: string;
+  polledAtMs: number;
+}
+
+export interface CheckpointInfo {
+  checkpoint: string;
+  step: number;
+  exportStatus?: string;
+  modelName?: string;
+}
+
+export interface PreviewResult {
+  checkpoints: string[];
+  files: string[];
+}
+
+export interface DeploymentSnapshot {
+  deployedModel: string;
+  modelName: string;
+  status: string;
+  /** true when this pipeline found the deployment already there (409 or a retry) instead of creating it. */
+  adopted: boolean;
+}
+
+/** An input image for sample generation: a local file, or the first frame(s) of a dataset sample (its data.jsonl line). */
+export type VideoImage = { path: string } | { zipPath: string; sample: number };
+
+export interface GeneratedVideo {
+  taskId: string;
+  path: string;
+  url?: string;
+}
+
+export interface PipelineResult {
+  workflowId: string;
+  model: string;
+  fileId?: string;
+  validationFileId?: string;
+  jobId?: string;
+  checkpoint: string;
+  modelName: string;
+  deployedModel: string;
+  usage?: number;
+  estimatedCost?: { amount: number; currency: string };
+  artifacts: { previews: string[]; videos: string[] };
+  stageTimings: Record<string, number>;
+}
+
+export interface PipelineStatus {
+  workflowId: string;
+  model: string;
+  label?: string;
+  stage: Stage;
+  startedAtMs: number;
+  stageStartedAtMs: number;
+  stageTimings: Record<string, number>;
+  dataset?: DatasetSummary;
+  plan?: PlanSummary;
+  fileId?: string;
+  jobId?: string;
+  job?: JobSnapshot;
+  /** Estimated milliseconds of training left, from progress so far. */
+  trainingEtaMs?: number;
+  checkpoints: CheckpointInfo[];
+  awaitingApproval?: { candidates: string[]; deadlineMs: number; fallback: string };
+  checkpoint?: string;
+  modelName?: string;
+  deployedModel?: string;
+  deploymentStatus?: string;
+  artifacts: { previews: string[]; videos: string[] };
+  error?: string;
+  result?: PipelineResult;
+}
