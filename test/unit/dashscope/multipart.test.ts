@@ -26,7 +26,7 @@ function parseMultipart(req: Recorded): Promise<Parsed> {
         hash.update(c);
         bytes += c.length;
       });
-      stream.on('end', () => out.files.push({ field, filename: info.filename, mimeType: info.mimeType, sha256: hash.digest('hex'), bytes }));
+      stream.on('end', () => out.files.push({ field, filename: info.filename ?? '', mimeType: info.mimeType, sha256: hash.digest('hex'), bytes }));
     });
     bb.on('close', () => resolve(out));
     bb.on('error', reject);
