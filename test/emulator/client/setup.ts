@@ -102,3 +102,19 @@ export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolea
 /** wan2.2-i2v-flash hyper-parameters that pass the service rules with 12 samples (3 steps/epoch × 267 ≥ 800). */
 export const FAST_HYPER = { n_epochs: 267, batch_size: 4, learning_rate: 2e-5, eval_epochs: 89, max_pixels: 262144, save_total_limit: 10 };
 export const FAST_MODEL = 'wan2.2-i2v-flash';
+
+/** Uploads a dataset, trains a job to SUCCEEDED and returns its `finetuned_output`. */
+export async function trainedModel(env: ClientEnv): Promise<string> {
+  const file = await env.ds.files.upload(await buildDatasetZip(env.dir, `train-${Date.now()}.zip`));
+  const job = await env.ds.fineTunes.create({ model: FAST_MODEL, training_file_ids: [file.id], training_type: 'efficient_sft', hyper_parameters: FAST_HYPER });
+  const done = await waitFor(() => env.ds.fineTunes.retrieve(job.job_id), (j) => ['SUCCEEDED', 'FAILED', 'CANCELED'].includes(j.status));
+  if (done.status !== 'SUCCEEDED' || !done.finetuned_output) throw new Error(`training ended ${done.status}`);
+  return done.finetuned_output;
+}
+
+/** A valid `aigc_config`. */
+export const AIGC_CONFIG = {
+  use_input_prompt: false,
+  prompt: 'Describe the image. Then the s86b5p effect begins.',
+  lora_prompt_default: 'Then the s86b5p effect begins.',
+};
