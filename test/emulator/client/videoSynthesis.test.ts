@@ -44,11 +44,24 @@ test('the kf2v route is used when asked (and rejected for an i2v model)', async 
   expect(log.at(-1)?.path).toBe('/api/v1/services/aigc/image2video/video-synthesis');
 });
 
-test('cancel a PENDING task', async () => {
+test('cancel a PENDING task (real-time emulator, so it is still PENDING)', async () => {
+  const slow = await startClientEnv(1);
+  try {
+    const created = await slow.ds.videoSynthesis.create({ model: 'wan2.2-i2v-flash', input: { img_url: IMAGE }, parameters: { resolution: '480P' } });
+    await slow.ds.tasks.cancel(created.task_id);
+    const task = await slow.ds.tasks.retrieve(created.task_id);
+    expect(task.task_status).toBe('CANCELED');
+  } finally {
+    await slow.close();
+  }
+});
+
+test('cancelling a task that already runs: final 400 UnsupportedOperation', async () => {
   const created = await env.ds.videoSynthesis.create({ model: 'wan2.2-i2v-flash', input: { img_url: IMAGE }, parameters: { resolution: '480P' } });
-  await env.ds.tasks.cancel(created.task_id);
-  const task = await env.ds.tasks.retrieve(created.task_id);
-  expect(task.task_status).toBe('CANCELED');
+  await waitFor(() => env.ds.tasks.retrieve(created.task_id), (t) => t.task_status !== 'PENDING');
+  const err = await env.ds.tasks.cancel(created.task_id).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(InvalidParameterError);
+  expect((err as InvalidParameterError).code).toBe('UnsupportedOperation');
 });
 
 test('an unknown task id is UNKNOWN, not an error', async () => {
