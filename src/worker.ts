@@ -9,6 +9,9 @@ import { createActivities } from './activities';
 import { loadConfig, temporalConnectionOptions, WorkerEnvSchema, type WorkerConfig } from './config';
 import { DashScope } from './dashscope';
 
+/** The workflow module the worker bundles (also what replay tests and benchmarks bundle once). */
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -24,7 +27,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowsPath: require.resolve('./workflows'),
+    ...(opts.worker?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.dashscope),
     ...opts.worker,
   });

@@ -31,6 +31,18 @@ export function parseEpoch(lines: string[]): { epoch: number; totalEpochs: numbe
   return undefined;
 }
 
+/**
+ * Whether a listed job is the one an earlier attempt of this pipeline created: it carries our job name, or (where the
+ * service ignores job_name and names the job after its id) it trains on exactly our files and has not ended.
+ * Two live pipelines never share a dataset and model: their workflow ids would be the same.
+ */
+function isOurs(job: FineTuneJob, args: CreateJobArgs): boolean {
+  if (job.job_name === args.jobName) return true;
+  const ignoresName = !job.job_name || job.job_name === job.job_id;
+  const sameFiles = JSON.stringify([...(job.training_file_ids ?? [])].sort()) === JSON.stringify([...args.trainingFileIds].sort());
+  return ignoresName && sameFiles && !TERMINAL.has(job.status);
+}
+
 export function snapshotOf(job: FineTuneJob, logsTail: string[]): JobSnapshot {
   const epoch = parseEpoch(logsTail);
   const progress = job.status === 'SUCCEEDED' ? 1 : epoch && epoch.totalEpochs > 0 ? Math.min(1, epoch.epoch / epoch.totalEpochs) : undefined;
@@ -71,7 +83,7 @@ export function createTrainingActivities(ds: DashScope) {
     async createFineTuneJob(args: CreateJobArgs): Promise<JobSnapshot> {
       if (activityInfo().attempt > 1) {
         for await (const job of ds.fineTunes.list()) {
-          if (job.job_name === args.jobName && job.model === args.model) {
+          if (job.model === args.model && isOurs(job, args)) {
             log.info('adopting the job an earlier attempt created', { jobId: job.job_id, jobName: args.jobName });
             return snapshotOf(job, []);
           }
