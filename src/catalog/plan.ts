@@ -10,7 +10,7 @@ import { getModel, type ModelId, type ModelSpec } from './models';
 import { checkHyperParameters, stepsPerEpoch, type CandidateParameters, type PlanProblem } from './rules';
 
 /** What planTraining needs to know about the training dataset. */
-export interface DatasetStats {
+export interface TrainingSetStats {
   samples: number;
   /** Duration of each training video in seconds. */
   videoSeconds: readonly number[];
@@ -108,7 +108,7 @@ function planWarnings(model: ModelSpec, hp: HyperParameters, samples: number, op
  */
 export function planTraining(
   model: ModelId | ModelSpec,
-  stats: DatasetStats,
+  stats: TrainingSetStats,
   overrides: HyperParameterOverrides = {},
   options: PlanOptions = {},
 ): TrainingPlan {

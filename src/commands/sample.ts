@@ -11,6 +11,7 @@ const parseSamples = (value: string): number => {
 /** `wanflow sample --mode i2v|kf2v [--kind training|validation] [--samples 12] --out <dir>`; prints the zip's path. */
 export function sampleCommand(output: CommandOutput = {}): Command {
   const out = output.out ?? ((t: string) => void process.stdout.write(t));
+  const err = output.err ?? ((t: string) => void process.stderr.write(t));
   return new Command('sample')
     .description('Write a small valid dataset zip built from real media, for trying the pipeline')
     .addOption(new Option('--mode <mode>', 'first frame (i2v) or first and last frame (kf2v)').choices(['i2v', 'kf2v']).makeOptionMandatory())
@@ -19,7 +20,12 @@ export function sampleCommand(output: CommandOutput = {}): Command {
     .requiredOption('--out <dir>', 'output directory')
     .addHelpText('after', '\nExamples:\n  wanflow sample --mode i2v --out ./data\n  wanflow sample --mode kf2v --kind validation --samples 5 --out ./data')
     .action(async (options: { mode: 'i2v' | 'kf2v'; kind: 'training' | 'validation'; samples: number; out: string }) => {
-      const result = await generateSampleDataset({ dir: options.out, mode: options.mode, kind: options.kind, samples: options.samples });
-      out(`${result.path}\n`);
+      try {
+        const result = await generateSampleDataset({ dir: options.out, mode: options.mode, kind: options.kind, samples: options.samples });
+        out(`${result.path}\n`);
+      } catch (e) {
+        err(`error: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+      }
     });
 }

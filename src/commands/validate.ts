@@ -92,6 +92,7 @@ export function formatValidateResult(result: ValidateResult): string {
 /** `wanflow validate <zip> --model <id> [--validation <zip>] [--set key=value …] [--json]`; exits 1 on problems. */
 export function validateCommand(output: CommandOutput = {}): Command {
   const out = output.out ?? ((t: string) => void process.stdout.write(t));
+  const err = output.err ?? ((t: string) => void process.stderr.write(t));
   return new Command('validate')
     .description('Check a dataset zip (and optional validation zip) for a base model and show the training plan and cost')
     .argument('<zip>', 'training dataset zip')
@@ -104,7 +105,15 @@ export function validateCommand(output: CommandOutput = {}): Command {
       '\nExamples:\n  wanflow validate data.zip --model wan2.5-i2v-preview\n  wanflow validate data.zip --model wan2.2-kf2v-flash --validation val.zip --set n_epochs=500 --json',
     )
     .action(async (zip: string, options: ValidateOptions) => {
-      const result = await runValidate(zip, options);
+      let result: ValidateResult;
+      try {
+        result = await runValidate(zip, options);
+      } catch (e) {
+        // Not a dataset problem but a usage one (missing file, unreadable path): say so plainly.
+        err(`error: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       out(options.json ? JSON.stringify(result, null, 2) + '\n' : formatValidateResult(result));
       if (!result.ok) process.exitCode = 1;
     });

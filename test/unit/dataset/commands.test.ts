@@ -5,9 +5,9 @@ import { validateCommand, type ValidateResult } from '../../../src/commands/vali
 import { buildZip, i2vItems, tempDir, writeZip } from './fixtures';
 
 /** Runs a command object in-process, capturing what it prints and the exit code it sets. */
-async function run(make: (o: { out: (t: string) => void }) => ReturnType<typeof validateCommand>, args: string[]) {
+async function run(make: (o: { out: (t: string) => void; err: (t: string) => void }) => ReturnType<typeof validateCommand>, args: string[]) {
   let stdout = '';
-  const cmd = make({ out: (t) => (stdout += t) });
+  const cmd = make({ out: (t) => (stdout += t), err: (t) => (stdout += t) });
   cmd.exitOverride().configureOutput({ writeOut: (t) => (stdout += t), writeErr: (t) => (stdout += t) });
   const before = process.exitCode;
   process.exitCode = undefined;
@@ -100,6 +100,12 @@ describe('wanflow validate', () => {
     expect(r.exitCode).toBe(1);
     const result = JSON.parse(r.stdout) as ValidateResult;
     expect(result.validation?.problems[0]).toMatchObject({ rule: 'unexpected-field', line: 1, field: 'video_path' });
+  });
+
+  it('says plainly when the zip does not exist', async () => {
+    const r = await run(validateCommand, [path.join(dir, 'nope.zip'), '--model', 'wan2.6-i2v']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^error: ENOENT: no such file or directory, stat '.*nope\.zip'\n$/);
   });
 
   it('rejects an unknown model and a malformed --set', async () => {
