@@ -8,7 +8,7 @@ import {
   TimeoutError,
   isRetryable,
 } from '../../../src/dashscope';
-import { buildDatasetZip, startClientEnv, type ClientEnv } from './setup';
+import { buildDatasetZip, startClientEnv, waitFor, type ClientEnv } from './setup';
 
 let env: ClientEnv;
 let zip: string;
@@ -92,6 +92,9 @@ test('with maxRetries, a GET gets past 429, 500 and a reset', async () => {
 
 test('a slow response beyond timeoutMs: TimeoutError', async () => {
   await env.setFaults({ next: [{ kind: 'slow', count: 1, delayMs: 1_500 }] });
+  const logged = (await env.requests()).length;
   const err = await env.client({ timeoutMs: 300 }).fineTunes.list().toArray().catch((e: unknown) => e);
   expect(err).toBeInstanceOf(TimeoutError);
+  // let the emulator finish the delayed reply, so no timer outlives the file
+  await waitFor(() => env.requests(), (log) => log.length > logged, 5_000);
 });

@@ -1,0 +1,57 @@
+/** State survives an emulator restart on the same dataDir, and a running job keeps its progress. */
+import { api, buildDatasetZip, cleanup, startTestEmulator, tempDir, uploadCompat, waitFor } from './helpers';
+
+test('close + start on the same dataDir mid-job keeps files, the job and its progress, and the job finishes', async () => {
+  const dir = tempDir();
+  let emu = await startTestEmulator({ timeScale: 2000 });
+  const dataDir = emu.dataDir;
+  try {
+    const fileId = (await uploadCompat(emu.url, await buildDatasetZip(dir, 'train.zip'))).body.id;
+    const jobId = (await api(emu.url, 'POST', '/api/v1/fine-tunes', { model: 'wan2.5-i2v-preview', training_file_ids: [fileId], training_type: 'efficient_sft' })).body.output.job_id;
+    const before = await waitFor(async () => {
+      const j = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}`)).body.output;
+      return j.status === 'RUNNING' && j.progress.step > 100 ? j : undefined;
+    }, 30_000, 'RUNNING with progress');
+    const logsBefore = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}/logs`)).body.output.logs;
+    await emu.close();
+
+    emu = await startTestEmulator({ timeScale: 2000, dataDir });
+    const after = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}`)).body.output;
+    expect(after.status).toMatch(/RUNNING|SUCCEEDED/);
+    if (after.status === 'RUNNING') expect(after.progress.step).toBeGreaterThanOrEqual(before.progress.step);
+    expect(after.create_time).toBe(before.create_time);
+    const logsAfter = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}/logs`)).body.output.logs;
+    expect(logsAfter.slice(0, logsBefore.length)).toEqual(logsBefore);
+    expect((await api(emu.url, 'GET', `/compatible-mode/v1/files/${fileId}`)).body.id).toBe(fileId);
+
+    const done = await waitFor(async () => {
+      const j = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}`)).body.output;
+      return j.status === 'SUCCEEDED' ? j : undefined;
+    }, 60_000, 'SUCCEEDED after restart');
+    expect(done.usage).toBe(12 * 2 * 36 * 400);
+    const state = (await api(emu.url, 'GET', '/__emulator/state')).body;
+    expect(state.jobs).toEqual([expect.objectContaining({ jobId, status: 'SUCCEEDED' })]);
+    expect(state.files).toEqual([expect.objectContaining({ id: fileId })]);
+  } finally {
+    await emu.close();
+    cleanup(dir);
+    cleanup(dataDir);
+  }
+});
+
+test('the clock advance and scenario knobs persist across a restart', async () => {
+  let emu = await startTestEmulator({ timeScale: 1 });
+  const dataDir = emu.dataDir;
+  try {
+    const t0 = (await api(emu.url, 'GET', '/__emulator/clock')).body.nowMs;
+    await api(emu.url, 'POST', '/__emulator/clock/advance', { seconds: 3600 });
+    await api(emu.url, 'POST', '/__emulator/scenario/export-outcome', { outcome: 'UNSUPPORTED' });
+    await emu.close();
+    emu = await startTestEmulator({ timeScale: 1, dataDir });
+    expect((await api(emu.url, 'GET', '/__emulator/clock')).body.nowMs).toBeGreaterThanOrEqual(t0 + 3600_000);
+    expect(emu.service.state.knobs.nextExportOutcome).toEqual({ outcome: 'UNSUPPORTED' });
+  } finally {
+    await emu.close();
+    cleanup(dataDir);
+  }
+});
