@@ -1,0 +1,85 @@
+/** The per-attempt timer measures inactivity: an upload that keeps progressing may take longer than timeoutMs. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DashScope, TimeoutError } from '../../../src/dashscope';
+
+let dir: string;
+let file: string;
+const SIZE = 24 * 1024 * 1024;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wanflow-upload-timeout-'));
+  file = join(dir, 'big.zip');
+  writeFileSync(file, Buffer.alloc(SIZE, 1));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A server whose reading of each request body is controlled by `onRequest`. */
+async function serve(onRequest: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+  const server = http.createServer(onRequest);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+test('a server that stops reading the body: TimeoutError after timeoutMs without progress', async () => {
+  const server = await serve((req) => req.pause());
+  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 400 });
+  let sent = 0;
+  const started = Date.now();
+  const err = await ds.files.upload(file, { onProgress: (s) => (sent = s) }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(TimeoutError);
+  expect(sent).toBeLessThan(SIZE);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  await ds.close();
+  await server.close();
+});
+
+test('a slow but steady upload longer than timeoutMs succeeds', async () => {
+  const server = await serve((req, res) => {
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+      req.pause();
+      setTimeout(() => req.resume(), 4);
+    });
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'file-ft-slow', bytes, created_at: 1, filename: 'big.zip', purpose: 'fine-tune' }));
+    });
+  });
+  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 400 });
+  const started = Date.now();
+  const res = await ds.files.upload(file);
+  const elapsed = Date.now() - started;
+  expect(res.bytes).toBeGreaterThan(SIZE);
+  expect(elapsed).toBeGreaterThan(400);
+  await ds.close();
+  await server.close();
+});
+
+test('aborting mid-upload rejects with the abort reason and stops sending', async () => {
+  const server = await serve((req) => req.pause());
+  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 10_000 });
+  const controller = new AbortController();
+  const reason = new Error('cancelled by the workflow');
+  let sent = 0;
+  const upload = ds.files.upload(file, {
+    signal: controller.signal,
+    onProgress: (s) => {
+      sent = s;
+      if (s > 1024 * 1024) controller.abort(reason);
+    },
+  });
+  await expect(upload).rejects.toBe(reason);
+  const atAbort = sent;
+  await new Promise((r) => setTimeout(r, 100));
+  expect(sent).toBe(atAbort);
+  await ds.close();
+  await server.close();
+});
