@@ -6,9 +6,9 @@
  * Pure data and zod only: this module is bundled into workflow code.
  */
 import { z } from 'zod';
+import { MODEL_IDS, type ModelId } from '../catalog/models'; // pure data, safe in workflow code
 
-export const MODEL_IDS = ['wan2.7-i2v', 'wan2.6-i2v', 'wan2.5-i2v-preview', 'wan2.2-i2v-flash', 'wan2.2-kf2v-flash'] as const;
-export type ModelId = (typeof MODEL_IDS)[number];
+export { MODEL_IDS, type ModelId };
 
 /** A Temporal duration string such as '30s', '5m', '2h', or milliseconds. */
 const DurationSchema = z
