@@ -35,6 +35,7 @@ export async function parseUpload(ctx: Ctx, tmpDir: string, maxBytes: number): P
   if (Number.isFinite(declared) && declared > maxBytes + 1024 * 1024) throw tooLargeError(maxBytes);
   const result: ParsedUpload = { fields: {}, files: [] };
   const writes: Promise<void>[] = [];
+  const sources: NodeJS.ReadableStream[] = [];
   let bb: Busboy.Busboy;
   try {
     bb = Busboy({ headers: ctx.req.headers, limits: { fileSize: maxBytes, files: 50, fields: 100, fieldSize: 64 * 1024 } });
@@ -44,9 +45,15 @@ export async function parseUpload(ctx: Ctx, tmpDir: string, maxBytes: number): P
   bb.on('field', (name, value) => {
     (result.fields[name] ??= []).push(value);
   });
+  let finished = false;
   bb.on('file', (field, stream, info) => {
+    if (finished) {
+      stream.resume(); // the upload already failed: drop late parts without touching the disk
+      return;
+    }
     const part: UploadedPart = { field, filename: info.filename ?? '', tmpPath: path.join(tmpDir, `up-${randomBytes(8).toString('hex')}`), bytes: 0, md5: '', tooLarge: false };
     result.files.push(part);
+    sources.push(stream);
     const hash = createHash('md5');
     stream.on('limit', () => {
       part.tooLarge = true;
@@ -68,12 +75,19 @@ export async function parseUpload(ctx: Ctx, tmpDir: string, maxBytes: number): P
     await new Promise<void>((resolve, reject) => {
       bb.on('close', resolve);
       bb.on('error', reject);
-      ctx.req.on('aborted', () => reject(new Error('the client aborted the upload')));
+      ctx.req.on('close', () => {
+        if (!ctx.req.complete) reject(new Error('the client closed the connection before the upload ended'));
+      });
       ctx.req.on('error', reject);
       ctx.req.pipe(bb);
     });
     await Promise.all(writes);
   } catch (e) {
+    // Stop the file streams and let their writers close before removing what they wrote.
+    finished = true;
+    ctx.req.unpipe(bb);
+    for (const s of sources) (s as unknown as { destroy(err?: Error): void }).destroy(new Error('upload aborted'));
+    await Promise.allSettled(writes);
     discard(result);
     if (e instanceof ApiError) throw e;
     throw badParam(`The multipart body is malformed or truncated: ${(e as Error).message}`);
