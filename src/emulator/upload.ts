@@ -4,7 +4,7 @@
  */
 import Busboy from 'busboy';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -65,7 +65,8 @@ export async function parseUpload(ctx: Ctx, tmpDir: string, maxBytes: number): P
         cb(null, chunk);
       },
     });
-    const written = pipeline(stream, meter, createWriteStream(part.tmpPath)).then(() => {
+    // Opened now (not lazily) so removing it later cannot race with a pending open that would recreate it.
+    const written = pipeline(stream, meter, createWriteStream(part.tmpPath, { fd: openSync(part.tmpPath, 'w') })).then(() => {
       part.md5 = hash.digest('hex');
     });
     written.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
