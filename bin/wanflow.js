@@ -3,8 +3,5 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const compiled = path.join(__dirname, '..', 'dist', 'starter.js');
-if (fs.existsSync(compiled)) require(compiled);
-else {
-  require('tsx/cjs');
-  require(path.join(__dirname, '..', 'src', 'starter.ts'));
-}
+if (!fs.existsSync(compiled)) require('tsx/cjs');
+require(fs.existsSync(compiled) ? compiled : path.join(__dirname, '..', 'src', 'starter.ts')).main();

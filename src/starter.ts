@@ -23,6 +23,8 @@ export function buildProgram(): Command {
       await runWorker();
     }),
   );
+  // Every subcommand answers a usage error with the hint and a suggestion, then exits 1.
+  for (const cmd of program.commands) cmd.showHelpAfterError('(run with --help for usage and examples)').showSuggestionAfterError();
   return program;
 }
 

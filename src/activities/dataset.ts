@@ -53,7 +53,7 @@ export function createDatasetActivities(ds: DashScope) {
         throw finalFailure(PIPELINE_FAILURE_TYPES.datasetInvalid, `dataset has ${problems.length} problem(s): ${problems.join('; ')}`, { problems });
       }
       try {
-        const plan = planTraining(model.id, training.stats, args.hyperParameters);
+        const plan = planTraining(model.id, training.stats, args.hyperParameters, { hasValidationSet: validation !== undefined });
         return {
           training: summarize(training),
           validation: validation ? summarize(validation) : undefined,

@@ -1,9 +1,9 @@
 /** The pipeline commands of the wanflow CLI: run, status, follow, approve, cancel, list. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { sha256File } from '../dataset';
+import { formatValidateResult, runValidate } from './validate';
 import { defaultWorkflowId, startPipeline, WORKFLOW_TYPE } from '../pipelines';
 import { AigcConfigSchema, DEFAULT_AIGC_CONFIG, MODEL_IDS, type PipelineInput } from '../workflows/input';
 import { approveCheckpointUpdate, statusQuery } from '../workflows/messages';
@@ -49,11 +49,23 @@ export async function buildRunInput(zip: string | undefined, flags: RunFlags): P
   let source: PipelineInput['source'];
   let idPart: string;
   const sources = [zip, flags.fromJob, flags.fromModel].filter(Boolean).length;
-  if (sources !== 1) throw new InvalidArgumentError('give exactly one of <zip>, --from-job <job_id> or --from-model <model_name>');
+  if (sources !== 1) throw new Error('give exactly one of <zip>, --from-job <job_id> or --from-model <model_name>');
   if (zip) {
     const path = resolve(zip);
-    const sha256 = await sha256File(path);
-    source = { kind: 'dataset', training: { path, sha256 }, validation: flags.validation ? { path: resolve(flags.validation) } : undefined };
+    if (!existsSync(path)) throw new Error(`<zip>: no such file: ${path}`);
+    // Check everything here, before anything starts or is uploaded; the worker checks again.
+    const checked = await runValidate(path, {
+      model: flags.model,
+      validation: flags.validation,
+      set: Object.entries(flags.set ?? {}).map(([k, v]) => `${k}=${v}`),
+    });
+    if (!checked.ok) throw new Error(`the dataset or hyper-parameters have problems; nothing was started:\n${formatValidateResult(checked)}`);
+    const sha256 = checked.training.sha256;
+    source = {
+      kind: 'dataset',
+      training: { path, sha256 },
+      validation: flags.validation && checked.validation ? { path: resolve(flags.validation), sha256: checked.validation.sha256 } : undefined,
+    };
     idPart = sha256;
   } else if (flags.fromJob) {
     source = { kind: 'job', jobId: flags.fromJob };
