@@ -49,7 +49,13 @@ export class Service {
 
   /** Brings derived-but-stored facts (jobs leaving the queue) up to date. */
   refresh(): void {
-    if (scheduleJobs(this.state.jobs.filter((j) => !j.deleted), this.now(), this.opts.maxConcurrentJobs)) this.save();
+    let changed = scheduleJobs(this.state.jobs.filter((j) => !j.deleted), this.now(), this.opts.maxConcurrentJobs);
+    const live = this.state.tasks.filter((t) => this.taskStatus(t) !== 'UNKNOWN');
+    if (live.length !== this.state.tasks.length) {
+      this.state.tasks = live; // expired tasks answer UNKNOWN whether stored or not
+      changed = true;
+    }
+    if (changed) this.save();
   }
 
   /** The origin to put in media URLs: the Host the caller used. */

@@ -101,8 +101,9 @@ export function jobLogs(job: JobRecord, now: number): string[] {
   if (job.startedAt !== undefined) {
     info(job.startedAt, 'start to process data');
     const dataEnd = t.dataEnd!;
-    if (t.failMessage && t.stopStep === 0 && t.endStatus === 'FAILED' && !job.failAt) {
-      for (const p of [...job.training.problems, ...(job.validation?.problems ?? [])]) error(dataEnd, p);
+    const dataProblems = [...job.training.problems, ...(job.validation?.problems ?? [])];
+    if (dataProblems.length) {
+      for (const p of dataProblems) error(dataEnd, p);
       error(dataEnd, 'data process failed');
       info(dataEnd, 'finetune-job failed');
     } else {
@@ -140,7 +141,7 @@ export function jobLogs(job: JobRecord, now: number): string[] {
   }
   return events
     .map((e, i) => ({ at: e[0], line: e[1], i }))
-    .filter((e) => e.at <= now)
+    .filter((e) => e.at <= now && e.at <= (t.endAt ?? Infinity))
     .sort((a, b) => a.at - b.at || a.i - b.i)
     .map((e) => e.line);
 }

@@ -82,6 +82,17 @@ test('lost response as a rate only touches state-changing calls', async () => {
   expect(await lastLog()).toMatchObject({ effect: 'file.created', lostResponse: true });
 });
 
+test('a lost export: the export exists although the caller saw a socket error', async () => {
+  const id = (await api(emu.url, 'POST', '/api/v1/fine-tunes', { ...jobBody, training_file_ids: [fileId] })).body.output.job_id;
+  await api(emu.url, 'POST', '/__emulator/clock/advance', { ms: 5 * 3600_000 });
+  await setFaults({ next: [{ kind: 'lost', count: 1, path: '/export/' }] });
+  await expect(api(emu.url, 'GET', `/api/v1/fine-tunes/${id}/export/checkpoint-2400?model_name=lost-one`)).rejects.toThrow();
+  expect(await lastLog()).toMatchObject({ effect: 'export.created', lostResponse: true, resourceId: `${id}/checkpoint-2400` });
+  const retry = await api(emu.url, 'GET', `/api/v1/fine-tunes/${id}/export/checkpoint-2400?model_name=lost-one`);
+  expect(retry.body.code).toBe('Conflict');
+  expect((await api(emu.url, 'GET', `/api/v1/fine-tunes/${id}/checkpoints`)).body.output[0].checkpoint).toBe('checkpoint-2400');
+});
+
 test('next rules of every kind are consumed in order; admin and media paths are never faulted', async () => {
   await setFaults({ next: [{ kind: '500', count: 1 }, { kind: '429', count: 1 }, { kind: 'slow', count: 1, delayMs: 200 }] });
   expect((await request(`${emu.url}/__emulator/state`)).statusCode).toBe(200);

@@ -158,6 +158,11 @@ test('scenario knobs: a job failing mid-training, exports FAILED / UNSUPPORTED, 
   expect((await api(emu.url, 'GET', `/api/v1/deployments/${dep.deployed_model}`)).body.output.status).toBe('ARREARS_DOWN');
   await api(emu.url, 'POST', '/__emulator/scenario/deployment-status', { deployedModel: dep.deployed_model, status: 'FAILED', message: 'quota exhausted' });
   expect((await api(emu.url, 'GET', `/api/v1/deployments/${dep.deployed_model}`)).body.output).toMatchObject({ status: 'FAILED', message: 'quota exhausted' });
+  await api(emu.url, 'POST', '/__emulator/scenario/deployment-status', { deployedModel: dep.deployed_model, status: 'ARREARS_RECOVERING' });
+  expect((await api(emu.url, 'GET', `/api/v1/deployments/${dep.deployed_model}`)).body.output.status).toBe('ARREARS_RECOVERING');
+  await advance(3 * 60_000);
+  expect((await api(emu.url, 'GET', `/api/v1/deployments/${dep.deployed_model}`)).body.output.status).toBe('RUNNING');
+  expect((await api(emu.url, 'POST', '/__emulator/scenario/deployment-status', { deployedModel: dep.deployed_model, status: 'DELETING' })).status).toBe(400);
   const list = (await api(emu.url, 'GET', '/api/v1/deployments')).body.output;
   expect(list).toMatchObject({ page_no: 1, total: 1 });
   expect(list.deployments[0].deployed_model).toBe(dep.deployed_model);
