@@ -22,7 +22,7 @@ export interface RequestLogEntry {
 
 const FORCEABLE: DeploymentStatus[] = ['PENDING', 'RUNNING', 'ARREARS_DOWN', 'ARREARS_RECOVERING', 'FAILED', 'OFFLINING', 'UPDATING', 'UPDATING_FAILED'];
 
-export async function handleAdmin(ctx: Ctx, svc: Service, faults: Faults, log: RequestLogEntry[]): Promise<Reply> {
+export async function handleAdmin(ctx: Ctx, svc: Service, faults: Faults, log: RequestLogEntry[], stats: { internalErrors: number }): Promise<Reply> {
   const route = `${ctx.method} ${ctx.path.replace(/\/+$/, '')}`;
   const ok = (body: unknown): Reply => ({ status: 200, body });
   const wrap = (f: () => void) => {
@@ -50,7 +50,7 @@ export async function handleAdmin(ctx: Ctx, svc: Service, faults: Faults, log: R
       log.length = 0;
       return ok({ requests: log });
     case 'GET /__emulator/state':
-      return ok(summary(svc));
+      return ok({ ...summary(svc), internalErrors: stats.internalErrors });
     case 'GET /__emulator/clock':
       return ok({ now: new Date(svc.now()).toISOString(), nowMs: svc.now(), timeScale: svc.opts.timeScale });
     case 'POST /__emulator/clock/advance': {

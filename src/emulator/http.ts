@@ -35,7 +35,14 @@ export interface Ctx {
 }
 
 export function makeCtx(req: IncomingMessage, res: ServerResponse): Ctx {
-  const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  const raw = req.url ?? '/';
+  let url: URL;
+  try {
+    // Prefix the origin ourselves so "//x" or absolute-form targets stay paths instead of becoming hosts.
+    url = new URL(`http://emulator.invalid${raw.startsWith('/') ? '' : '/'}${raw}`);
+  } catch {
+    url = new URL('http://emulator.invalid/invalid-request-target');
+  }
   return {
     req, res,
     method: (req.method ?? 'GET').toUpperCase(),

@@ -43,9 +43,14 @@ export class MediaSigner {
 
   /** Serves GET/HEAD /oss/…; returns the HTTP status sent. */
   serve(req: IncomingMessage, res: ServerResponse): number {
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const url = new URL(`http://emulator.invalid${req.url ?? '/'}`);
     const prefix = `/oss/${OSS_BUCKET}/`;
-    const key = decodeURIComponent(url.pathname.slice(prefix.length));
+    let key: string;
+    try {
+      key = decodeURIComponent(url.pathname.slice(prefix.length));
+    } catch {
+      return ossError(res, 400, 'InvalidObjectName', 'The specified object name is not valid.');
+    }
     const expires = Number(url.searchParams.get('Expires'));
     const sig = url.searchParams.get('Signature') ?? '';
     if (req.method !== 'GET' && req.method !== 'HEAD') return ossError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');

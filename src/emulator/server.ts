@@ -16,6 +16,8 @@ export class EmulatorServer {
   readonly server: http.Server;
   readonly log: RequestLogEntry[] = [];
   private seq = 0;
+  /** Unexpected (non-API) errors so far; the fuzz test expects none. */
+  readonly stats = { internalErrors: 0 };
   private readonly router = new Router();
 
   constructor(readonly svc: Service, readonly faults: Faults, private readonly apiKeys: Set<string>) {
@@ -25,6 +27,7 @@ export class EmulatorServer {
     videoRoutes(this.router);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
+        this.stats.internalErrors++;
         process.stderr.write(`[emulator] unexpected error: ${(e as Error).stack ?? String(e)}\n`);
         if (!res.headersSent) sendJson(res, 500, { code: 'InternalError', message: 'Internal error.' });
         else res.destroy();
@@ -47,7 +50,7 @@ export class EmulatorServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ctx = makeCtx(req, res);
     if (ctx.path.startsWith('/__emulator/')) {
-      const reply = await this.run(ctx, () => handleAdmin(ctx, this.svc, this.faults, this.log));
+      const reply = await this.run(ctx, () => handleAdmin(ctx, this.svc, this.faults, this.log, this.stats));
       sendJson(res, reply.status, reply.body, reply.headers);
       return;
     }
@@ -101,6 +104,7 @@ export class EmulatorServer {
       return await f();
     } catch (e) {
       if (e instanceof ApiError) return { status: e.status, body: errorBody(ctx, e), headers: e.headers };
+      this.stats.internalErrors++;
       process.stderr.write(`[emulator] ${ctx.method} ${ctx.path} failed: ${(e as Error).stack ?? String(e)}\n`);
       return { status: 500, body: errorBody(ctx, new ApiError(500, 'InternalError', 'An internal error has occured, please try again later or contact service support.')) };
     }

@@ -111,6 +111,9 @@ test(`fuzz (seed ${SEED}): the emulator survives malformed input with its state 
       await r.body.dump();
       expect(r.statusCode).toBe(400);
     }
+    for (const target of ['http://[', '//api/v1/fine-tunes', '/oss/finetune-swap-emulator/%E0%A4%A.mp4?Expires=1&Signature=x', '*']) {
+      await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n\r\n`);
+    }
     for (const junk of ['GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'POST /api/v1/fine-tunes HTTP/1.1\r\nContent-Length: -1\r\n\r\n', '\x00\x01\x02\x03']) await raw(junk);
 
     // Many different answers were exercised: success, client errors of several kinds.
@@ -121,6 +124,7 @@ test(`fuzz (seed ${SEED}): the emulator survives malformed input with its state 
     const log = (await api(emu.url, 'GET', '/__emulator/requests')).body.requests;
     expect(log.filter((e: { status: number }) => e.status >= 500)).toEqual([]);
     const after = (await api(emu.url, 'GET', '/__emulator/state')).body;
+    expect(after.internalErrors).toBe(0);
     expect(after.jobs.find((j: { jobId: string }) => j.jobId === job.job_id)).toEqual(before.jobs[0]);
     expect(after.files.find((f: { id: string }) => f.id === fileId)).toEqual(before.files[0]);
     expect((await api(emu.url, 'GET', `/api/v1/fine-tunes/${job.job_id}`)).body.output.job_id).toBe(job.job_id);
