@@ -25,7 +25,7 @@ function readUntil(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Pr
 
 test('the process prints its URL and accepted key, then serves requests with that key', async () => {
   const dataDir = tempDir();
-  const child = spawn(TSX, [MAIN, '--port', '0', '--time-scale', '600', '--data-dir', dataDir, '--api-key', 'sk-cli-test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, [MAIN, 'emulator', '--port', '0', '--time-scale', '600', '--data-dir', dataDir, '--api-key', 'sk-cli-test'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const [, url] = await readUntil(child, /listening at (http:\/\/127\.0\.0\.1:\d+)[\s\S]*Accepted API key: sk-cli-test/);
     const ok = await api(url, 'GET', '/api/v1/fine-tunes', undefined, { authorization: 'Bearer sk-cli-test' });
