@@ -53,6 +53,29 @@ async function readAll(stream: Readable, limit: number): Promise<Buffer | null> 
   return Buffer.concat(parts);
 }
 
+/** The first `n` bytes of a stream (fewer if it is shorter); the rest is not read. */
+async function readHead(stream: Readable, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  for await (const c of stream) {
+    parts.push(c as Buffer);
+    got += (c as Buffer).length;
+    if (got >= n) break;
+  }
+  stream.destroy();
+  return Buffer.concat(parts).subarray(0, n);
+}
+
+/** Whether the bytes start like a BMP, JPEG, PNG or WEBP file. */
+function isImage(b: Buffer): boolean {
+  return (
+    (b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) ||
+    (b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) ||
+    (b.length > 2 && b.toString('latin1', 0, 2) === 'BM') ||
+    (b.length > 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP')
+  );
+}
+
 /** Inspects one dataset zip for `model` as a training or validation set. */
 export async function processDataset(zipPath: string, model: EmuModel, kind: 'training' | 'validation', label: string): Promise<DatasetFacts> {
   const facts: DatasetFacts = { ok: false, problems: [], samples: 0, prompts: [], videoSeconds: [] };
@@ -123,6 +146,13 @@ export async function processDataset(zipPath: string, model: EmuModel, kind: 'tr
           problem(`data.jsonl line ${lineNo}: ${field} "${ref}" is not in the zip`);
           lineOk = false;
           continue;
+        }
+        if (!isVideo) {
+          const head = await readHead(await openEntry(zf, entry), 16).catch(() => null);
+          if (!head || !isImage(head)) {
+            problem(`data.jsonl line ${lineNo}: ${field} "${ref}" is not a readable BMP, JPEG, PNG or WEBP image`);
+            lineOk = false;
+          }
         }
         if (isVideo) {
           const seconds = await movieSeconds(await openEntry(zf, entry)).catch(() => null);

@@ -73,6 +73,7 @@ test('a broken dataset is accepted, then the job FAILS after data process with t
     ['nested.zip', { jsonlDir: 'inner' }, /data\.jsonl must be at the zip root/],
     ['few.zip', { samples: 8 }, /8 valid samples; at least 10/],
     ['missing.zip', { omit: ['video_3.mp4'] }, /line 3: video_path "video_3\.mp4" is not in the zip/],
+    ['notimage.zip', { frame: 'clip-2s.mp4' }, /line 1: first_frame_path "image_1\.jpg" is not a readable BMP, JPEG, PNG or WEBP image/],
     ['long.zip', { video: 'clip-12s.mp4' }, /lasts 12\.00 s; wan2\.5-i2v-preview accepts 0–10 s/],
     ['fields.zip', { jsonl: Array.from({ length: 12 }, () => JSON.stringify({ prompt: 'p', first_frame_path: 'image_1.jpg' })).join('\n') }, /field video_path is required/],
   ];

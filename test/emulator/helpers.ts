@@ -25,6 +25,8 @@ export interface ZipOptions {
   mode?: 'i2v' | 'kf2v';
   kind?: 'training' | 'validation';
   video?: string;
+  /** Asset used for every frame image (default frame.jpg). */
+  frame?: string;
   /** Overrides the data.jsonl text. */
   jsonl?: string;
   /** Leave out these archive paths. */
@@ -37,7 +39,7 @@ export interface ZipOptions {
 export async function buildDatasetZip(dir: string, name: string, o: ZipOptions = {}): Promise<string> {
   const samples = o.samples ?? 12;
   const zip = new yazl.ZipFile();
-  const frame = readFileSync(path.join(MEDIA, 'frame.jpg'));
+  const frame = readFileSync(path.join(MEDIA, o.frame ?? 'frame.jpg'));
   const video = readFileSync(path.join(MEDIA, o.video ?? 'clip-2s.mp4'));
   const lines: string[] = [];
   const omit = new Set(o.omit ?? []);
