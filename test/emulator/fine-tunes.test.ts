@@ -1,5 +1,5 @@
 /** Fine-tune job creation rules, broken datasets, cancel/delete, queueing and scenario knobs. */
-import { api, buildDatasetZip, cleanup, quickStart, startTestEmulator, tempDir, uploadCompat, waitFor } from './helpers';
+import { api, buildDatasetZip, cleanup, quickStart, startTestEmulator, tempDir, uploadCompat } from './helpers';
 
 let dir: string;
 let emu: Awaited<ReturnType<typeof startTestEmulator>>;
