@@ -1,4 +1,5 @@
 /** Files APIs (compatible and native): success and error shapes, paging, auth. */
+import net from 'node:net';
 import { request } from 'undici';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -102,6 +103,27 @@ test('compatible mode upload errors: purpose, file type, no file, size limit, co
   // Nothing was stored by the failures (only what the other test kept).
   const state = (await api(emu.url, 'GET', '/__emulator/state')).body;
   expect(state.files.every((f: { filename: string }) => /^set-\d\.zip$/.test(f.filename))).toBe(true);
+});
+
+test('an upload declaring more than the limit is refused at once, before its body is read', async () => {
+  const { port } = new URL(emu.url);
+  const reply = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const s = net.connect(Number(port), '127.0.0.1', () => {
+      s.write(`POST /compatible-mode/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${5 * 1024 * 1024 * 1024}\r\n\r\n--b\r\n`);
+    });
+    s.on('data', (d) => {
+      out += d.toString();
+      if (out.includes('}')) {
+        s.destroy();
+        resolve(out);
+      }
+    });
+    s.on('error', reject);
+  });
+  expect(reply).toMatch(/^HTTP\/1\.1 400/);
+  expect(reply).toMatch(/connection: close/i);
+  expect(reply).toContain('"code":"file_too_large"');
 });
 
 test('native files API: multi-file upload with failures, get, paged list, delete', async () => {
