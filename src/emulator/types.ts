@@ -30,6 +30,8 @@ export type JobStatus = 'PENDING' | 'QUEUING' | 'RUNNING' | 'CANCELING' | 'SUCCE
 
 export interface JobRecord {
   jobId: string;
+  /** Optional `job_name` of the create request (the service names the job after its id otherwise). */
+  jobName?: string;
   finetunedOutput: string;
   model: string;
   mode: Mode;

@@ -43,11 +43,23 @@ test.each([
   [{ hyper_parameters: { split: 1 } }, 'split', /between 0 and 1/],
   [{ hyper_parameters: { n_epochs: 100, eval_epochs: 10 } }, 'n_epochs', /at least 800.*n_epochs ≥ 134/],
   [{ hyper_parameters: 'fast' }, 'hyper_parameters', /JSON object/],
+  [{ job_name: 'a b/c' }, 'job_name', /1 to 64 letters/],
 ])('create rejects %j with InvalidParameter naming %s', async (patch, field, rule) => {
   const r = await create(patch);
   expect(r.status).toBe(400);
   expect(r.body).toEqual({ code: 'InvalidParameter', message: expect.stringContaining(field), request_id: expect.any(String) });
   expect(r.body.message).toMatch(rule);
+});
+
+test('job_name is optional: given, it is kept and listed; omitted, the job is named after its id', async () => {
+  const named = (await create({ job_name: 'wanflow-0123abcd' })).body.output;
+  expect(named.job_name).toBe('wanflow-0123abcd');
+  expect((await status(named.job_id)).job_name).toBe('wanflow-0123abcd');
+  const listed = (await api(emu.url, 'GET', '/api/v1/fine-tunes?page_size=100')).body.output.jobs;
+  expect(listed.find((j: { job_id: string }) => j.job_id === named.job_id).job_name).toBe('wanflow-0123abcd');
+  const plain = (await create({})).body.output;
+  expect(plain.job_name).toBe(plain.job_id);
+  await drain();
 });
 
 test('malformed JSON, wrong content type and non-object bodies are 400 InvalidParameter', async () => {

@@ -18,7 +18,7 @@ const unsupported = (m: string) => new ApiError(400, 'UnsupportedOperation', m);
 export function jobView(svc: Service, job: JobRecord, detailed = true): Record<string, unknown> {
   const status = svc.jobStatus(job);
   const view: Record<string, unknown> = {
-    job_id: job.jobId, job_name: job.jobId, status, finetuned_output: job.finetunedOutput, model: job.model, base_model: job.model,
+    job_id: job.jobId, job_name: job.jobName ?? job.jobId, status, finetuned_output: job.finetunedOutput, model: job.model, base_model: job.model,
     training_file_ids: job.trainingFileIds, validation_file_ids: job.validationFileIds, hyper_parameters: job.hyperParameters,
     training_type: 'efficient_sft', create_time: fmtJobTime(job.createdAt), ...ACCOUNT,
     modifier: ACCOUNT.user_identity, creator: ACCOUNT.user_identity, group: 'llm', max_output_cnt: job.hyperParameters.save_total_limit,
@@ -79,6 +79,10 @@ async function create(ctx: Ctx, svc: Service): Promise<Reply> {
       if (!svc.file(id)) throw badParam(`${field}[${i}]: file "${id}" does not exist.`, field);
     });
   }
+  const jobName = body.job_name;
+  if (given(jobName) && (typeof jobName !== 'string' || !/^[\p{L}\p{N}_.-]{1,64}$/u.test(jobName))) {
+    throw badParam('job_name must be 1 to 64 letters, digits, "_", "-" or ".".', 'job_name');
+  }
   const hpIn = body.hyper_parameters;
   if (given(hpIn) && (typeof hpIn !== 'object' || Array.isArray(hpIn))) throw badParam('hyper_parameters must be a JSON object.', 'hyper_parameters');
   const hp = applyHyperParameters(model, (hpIn as Record<string, unknown>) ?? {});
@@ -101,7 +105,7 @@ async function create(ctx: Ctx, svc: Service): Promise<Reply> {
   const now = svc.now();
   const suffix = `${fmtIdStamp(now)}-${randomBytes(2).toString('hex')}`;
   const job: JobRecord = {
-    jobId: `ft-${suffix}`, finetunedOutput: `${model.id}-ft-${suffix}`, model: model.id, mode: model.mode,
+    jobId: `ft-${suffix}`, ...(typeof jobName === 'string' ? { jobName } : {}), finetunedOutput: `${model.id}-ft-${suffix}`, model: model.id, mode: model.mode,
     trainingFileIds: trainingIds, validationFileIds: validationIds, hyperParameters: h, createdAt: now,
     training, validation, totalSteps, stepsPerEpoch, validationPrompts, usageTokens: Math.round(billable * pixelsFactor * h.n_epochs),
   };
