@@ -149,6 +149,33 @@ test('a dataset problem fails fast, listing the problems, before anything is upl
   expect(effectCounts(await bench.requests())['file.created'] ?? 0).toBe(0);
 });
 
+test('attach to an existing job, then deploy-only from its finetuned output', async () => {
+  const dataset = await bench.dataset('i2v', 15);
+  const file = await bench.dashscope.files.upload(dataset.path, { purpose: 'fine-tune' });
+  const job = await bench.dashscope.fineTunes.create({ model: 'wan2.5-i2v-preview', training_file_ids: [file.id], training_type: 'efficient_sft' });
+  const attached = await startPipeline(
+    bench.temporal.client,
+    { ...bench.input('wan2.5-i2v-preview', dataset), source: { kind: 'job', jobId: job.job_id }, cleanup: { deleteDeployment: 'never', cancelJob: false } },
+    { taskQueue: bench.taskQueue, workflowId: wid('from-job') },
+  );
+  const r1 = await attached.handle.result();
+  expect(r1.jobId).toBe(job.job_id);
+  expect(r1.fileId).toBeUndefined();
+  expect(r1.deployedModel).toBe(job.finetuned_output);
+
+  // Deploy-only of the same model: the deployment exists already (409), so it is adopted, not duplicated.
+  const deployOnly = await startPipeline(
+    bench.temporal.client,
+    { ...bench.input('wan2.5-i2v-preview', dataset), source: { kind: 'model', modelName: job.finetuned_output! } },
+    { taskQueue: bench.taskQueue, workflowId: wid('from-model') },
+  );
+  const r2 = await deployOnly.handle.result();
+  expect(r2.deployedModel).toBe(r1.deployedModel);
+  expect(r2.jobId).toBeUndefined();
+  const created = (await bench.requests()).filter((r) => r.effect === 'deployment.created' && r.resourceId === r1.deployedModel);
+  expect(created).toHaveLength(1);
+});
+
 test('the workflow type is registered under its function name', () => {
   expect(fineTunePipeline.name).toBe('fineTunePipeline');
 });
