@@ -39,8 +39,16 @@ function call<K extends keyof Activities>(
   ...args: Parameters<Activities[K]>
 ): Promise<Awaited<ReturnType<Activities[K]>>> {
   const fn = acts[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> };
-  return fn.executeWithOptions({ ...options, summary }, args) as Promise<Awaited<ReturnType<Activities[K]>>>;
+  const run = () => fn.executeWithOptions({ ...options, summary }, args) as Promise<Awaited<ReturnType<Activities[K]>>>;
+  return AWAITED_ON_CANCEL.has(name) ? CancellationScope.nonCancellable(run) : run();
 }
+
+/**
+ * Creations that run to their end even when the pipeline is cancelled meanwhile: an abandoned in-flight create still
+ * creates (a job that trains, a deployment that bills), and clean-up only knows what a call returned. The next call
+ * after it sees the cancellation, and clean-up then cancels the job or deletes the deployment.
+ */
+const AWAITED_ON_CANCEL = new Set<string>(['createFineTuneJob', 'createDeployment']);
 
 export async function fineTunePipeline(rawInput: PipelineInput): Promise<PipelineResult> {
   let input: ResolvedPipelineInput;

@@ -83,15 +83,20 @@ function describe_(o: Observed): string {
   const parts: string[] = [];
   for (const j of o.jobs) parts.push(`job ${j.status}`);
   for (const d of o.deployments) parts.push(`deployment ${d.status === 'gone' || d.status === 'DELETING' ? 'deleted' : `kept (${d.status})`}`);
-  if (parts.length === 0) parts.push('nothing remote');
-  parts.push(`files created ${o.effects['file.created'] ?? 0}`);
+  if (parts.length === 0) parts.push('no job, no deployment');
   return parts.join(', ');
 }
 
 test('uploading (slow upload): ends cancelled, no job is created', async () => {
-  const o = await cancelIn('uploading', {}, { slow: { method: 'POST', path: '^/compatible-mode/v1/files' } });
+  const before = (await emulatorState(bench)).files.length;
+  const o = await cancelIn('uploading', {}, {
+    slow: { method: 'POST', path: '^/compatible-mode/v1/files' },
+    // the held upload lands after the cancel: wait for it
+    settle: (x) => (x.effects['file.created'] ?? 0) > 0,
+  });
   expect(o.effects['job.created'] ?? 0).toBe(0);
-  rows.push(['uploading', 'default', describe_(o)]);
+  expect((await emulatorState(bench)).files.length).toBe(before + 1);
+  rows.push(['uploading', 'default', `${describe_(o)}; the in-flight upload completed (file kept: reused by content)`]);
 });
 
 test('creating-job (slow create): the job the in-flight create made is not left training', async () => {
@@ -135,10 +140,13 @@ test('awaiting-approval (manual policy): ends cancelled, nothing deployed', asyn
 });
 
 test('exporting (slow export call): ends cancelled, nothing deployed', async () => {
-  const o = await cancelIn('exporting', { checkpoint: { policy: 'named', name: 'checkpoint-600' } }, { slow: { method: 'GET', path: '/export/' } });
+  const o = await cancelIn('exporting', { checkpoint: { policy: 'named', name: 'checkpoint-600' } }, {
+    slow: { method: 'GET', path: '/export/' },
+    settle: (x) => (x.effects['export.created'] ?? 0) > 0, // the held export call lands after the cancel
+  });
   expect(o.effects['deployment.created'] ?? 0).toBe(0);
   expect(o.effects['job.canceled'] ?? 0).toBe(0);
-  rows.push(['exporting', 'default', `${describe_(o)}, exports created ${o.effects['export.created'] ?? 0}`]);
+  rows.push(['exporting', 'default', `${describe_(o)}, the in-flight export completed (exports cannot be deleted)`]);
 });
 
 const DEPLOYMENT_GET = { method: 'GET', path: '^/api/v1/deployments/[^/]+$' };
@@ -149,6 +157,17 @@ test('deploying, cleanup on-cancel-or-failure (default): the deployment it creat
   expect(o.effects['deployment.deleted']).toBe(1);
   expect(o.deployments.map((d) => d.status).every((s) => s === 'DELETING' || s === 'gone')).toBe(true);
   rows.push(['deploying', 'on-cancel-or-failure', describe_(o)]);
+});
+
+test('deploying, cancelled while the create call is in flight (slow create): the deployment it made is deleted', async () => {
+  const o = await cancelIn('deploying', {}, {
+    slow: { method: 'POST', path: '^/api/v1/deployments/?$' },
+    ready: async () => (await bench.requests()).some((r) => r.method === 'POST' && r.path.startsWith('/api/v1/deployments')) === false,
+    settle: (x) => (x.effects['deployment.created'] ?? 0) > 0,
+  });
+  expect(o.effects['deployment.created']).toBe(1);
+  expect(o.effects['deployment.deleted']).toBe(1);
+  rows.push(['deploying (create in flight)', 'on-cancel-or-failure', describe_(o)]);
 });
 
 test('deploying, cleanup on-cancel: deleted', async () => {
