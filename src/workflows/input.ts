@@ -68,6 +68,18 @@ export const CleanupSchema = z
   })
   .default({ deleteDeployment: 'on-cancel-or-failure', cancelJob: true });
 
+/**
+ * How soon a lost worker is noticed. An activity whose worker dies (crash, SIGKILL, lost host) stays claimed until its
+ * timeout, then is retried on another worker. Defaults are the presets in options.ts; shorten them only where workers
+ * are expected to die often (chaos and durability tests). Too short a value times out healthy calls.
+ */
+export const TimeoutsSchema = z
+  .object({
+    apiCall: DurationSchema.optional().describe('Start-to-close timeout of each Model Studio API call and poll (default "2m")'),
+    heartbeat: DurationSchema.optional().describe('Heartbeat timeout of uploads, downloads and dataset inspection (default "1m")'),
+  })
+  .describe('Overrides of activity timeouts: how soon an activity of a dead worker is retried elsewhere');
+
 const DatasetRefSchema = z.object({
   path: z.string().min(1).describe("Path of the .zip on the worker's machine"),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Expected sha256 (checked before upload)'),
@@ -98,6 +110,7 @@ export const PipelineInputSchema = z
     cleanup: CleanupSchema,
     artifactsDir: z.string().default('artifacts').describe("Folder on the worker's machine for previews and videos"),
     label: z.string().max(200).optional().describe('Free text shown in the Web UI'),
+    timeouts: TimeoutsSchema.optional(),
   })
   .describe('Input of the fineTunePipeline workflow');
 

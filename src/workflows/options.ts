@@ -80,3 +80,24 @@ export function poll(interval: Duration, scheduleToClose: Duration): ActivityOpt
     retry: { initialInterval: interval, backoffCoefficient: 1, maximumInterval: interval, nonRetryableErrorTypes },
   };
 }
+
+/** Timeout overrides from the pipeline input (`timeouts`); see TimeoutsSchema in input.ts. */
+export interface TimeoutOverrides {
+  /** startToCloseTimeout of API calls and polls. */
+  apiCall?: Duration;
+  /** heartbeatTimeout of uploads, downloads and dataset inspection. */
+  heartbeat?: Duration;
+}
+
+/** The presets above with the input's timeout overrides applied; with none given, exactly the presets. */
+export function presetsFor(t: TimeoutOverrides = {}) {
+  const api = (o: ActivityOptions): ActivityOptions => (t.apiCall ? { ...o, startToCloseTimeout: t.apiCall } : o);
+  const hb = (o: ActivityOptions): ActivityOptions => (t.heartbeat ? { ...o, heartbeatTimeout: t.heartbeat } : o);
+  return {
+    apiCall: api(apiCall),
+    localWork: hb(localWork),
+    upload: hb(upload),
+    download: hb(download),
+    poll: (interval: Duration, scheduleToClose: Duration): ActivityOptions => api(poll(interval, scheduleToClose)),
+  };
+}

@@ -57,6 +57,8 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
   } catch (err) {
     throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: (err as Error).message, nonRetryable: true });
   }
+  /** Activity option presets, with the input's timeout overrides (none: the presets as declared). */
+  const p = presets.presetsFor(input.timeouts as presets.TimeoutOverrides | undefined);
   const info = workflowInfo();
   const pipelineId = shortHash(`${info.workflowId}/${info.firstExecutionRunId}`);
   const artifactsDir = `${input.artifactsDir.replace(/\/+$/, '')}/${info.workflowId}`;
@@ -139,7 +141,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       // 1. Validate and plan: fails fast with every problem listed.
       const inspected = await call(
         'inspectAndPlan',
-        presets.localWork,
+        p.localWork,
         `validate ${basename(src.training.path)} for ${input.model}`,
         { model: input.model, training: src.training, validation: src.validation, hyperParameters: input.hyperParameters },
       );
@@ -151,7 +153,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       enter('uploading');
       const up = await call(
         'uploadDataset',
-        presets.upload,
+        p.upload,
         `upload ${inspected.training.filename} (${formatBytes(inspected.training.bytes)})`,
         { path: src.training.path, sha256: inspected.training.sha256 },
       );
@@ -159,7 +161,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       if (src.validation && inspected.validation) {
         const vup = await call(
           'uploadDataset',
-          presets.upload,
+          p.upload,
           `upload ${inspected.validation.filename} (${formatBytes(inspected.validation.bytes)})`,
           { path: src.validation.path, sha256: inspected.validation.sha256 },
         );
@@ -168,7 +170,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
 
       // 3. Create the job exactly once (adopting the one this pipeline created if a response was lost).
       enter('creating-job');
-      const job = await call('createFineTuneJob', presets.apiCall, `create fine-tune job for ${input.model}`, {
+      const job = await call('createFineTuneJob', p.apiCall, `create fine-tune job for ${input.model}`, {
         model: input.model,
         trainingFileIds: [fileId],
         validationFileIds: validationFileId ? [validationFileId] : [],
@@ -179,7 +181,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       status.job = job;
     } else if (src.kind === 'job') {
       jobId = src.jobId;
-      status.job = await call('getJob', presets.apiCall, `get ${src.jobId}`, src.jobId);
+      status.job = await call('getJob', p.apiCall, `get ${src.jobId}`, src.jobId);
     } else {
       finetunedOutput = src.modelName;
     }
@@ -196,7 +198,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       while (!TERMINAL_JOB.has(snap.status)) {
         snap = await call(
           'pollTraining',
-          presets.poll(input.polling.training as Duration, '14d'),
+          p.poll(input.polling.training as Duration, '14d'),
           `poll ${jobId} ${snap.status}${snap.epoch !== undefined ? ` epoch ${snap.epoch}/${snap.totalEpochs}` : ''}`,
           { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap) },
         );
@@ -218,9 +220,9 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
 
       // 5. Previews of every checkpoint, downloaded before their URLs expire (24 h).
       enter('collecting-previews');
-      const previews = await call('collectPreviews', presets.download, `download validation previews of ${jobId}`, { jobId, dir: `${artifactsDir}/previews` });
+      const previews = await call('collectPreviews', p.download, `download validation previews of ${jobId}`, { jobId, dir: `${artifactsDir}/previews` });
       status.artifacts.previews = previews.files;
-      status.checkpoints = (await call('listCheckpoints', presets.apiCall, `list checkpoints of ${jobId}`, jobId)).sort(compareCheckpoints);
+      status.checkpoints = (await call('listCheckpoints', p.apiCall, `list checkpoints of ${jobId}`, jobId)).sort(compareCheckpoints);
       publish();
 
       // 6. Choose what to deploy.
@@ -234,22 +236,22 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       // 7. Export the checkpoint under a unique name, then wait until the export SUCCEEDED.
       enter('exporting');
       const displayName = `wanflow-${pipelineId}-c${checkpointStep(checkpoint)}`;
-      await call('exportCheckpoint', presets.apiCall, `export ${checkpoint} of ${jobId} as ${displayName}`, { jobId: jobId!, checkpoint, modelName: displayName });
-      modelName = await call('pollExport', presets.poll(input.polling.export as Duration, '1d'), `poll export of ${checkpoint}`, { jobId: jobId!, checkpoint });
+      await call('exportCheckpoint', p.apiCall, `export ${checkpoint} of ${jobId} as ${displayName}`, { jobId: jobId!, checkpoint, modelName: displayName });
+      modelName = await call('pollExport', p.poll(input.polling.export as Duration, '1d'), `poll export of ${checkpoint}`, { jobId: jobId!, checkpoint });
     }
     status.checkpoint = checkpoint;
     status.modelName = modelName;
 
     // 8. Deploy exactly once and wait for RUNNING.
     enter('deploying');
-    const dep = await call('createDeployment', presets.apiCall, `deploy ${modelName} (plan lora, capacity 1)`, { modelName, aigcConfig: input.deployment.aigcConfig });
+    const dep = await call('createDeployment', p.apiCall, `deploy ${modelName} (plan lora, capacity 1)`, { modelName, aigcConfig: input.deployment.aigcConfig });
     if (!dep.adopted) created.deployedModel = dep.deployedModel;
     status.deployedModel = dep.deployedModel;
     status.deploymentStatus = dep.status;
     upsertSearchAttributes([{ key: WanflowDeployedModel, value: dep.deployedModel }]);
     publish();
     if (dep.status !== 'RUNNING') {
-      const running = await call('pollDeployment', presets.poll(input.polling.deployment as Duration, '1d'), `poll deployment ${dep.deployedModel}`, { deployedModel: dep.deployedModel });
+      const running = await call('pollDeployment', p.poll(input.polling.deployment as Duration, '1d'), `poll deployment ${dep.deployedModel}`, { deployedModel: dep.deployedModel });
       status.deploymentStatus = running.status;
     }
 
@@ -264,14 +266,14 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
         throw ApplicationFailure.create({ type: PIPELINE_FAILURE_TYPES.localFile, message: 'generate: no images given (generate.images) and no dataset to take first frames from', nonRetryable: true });
       }
       for (let i = 0; i < Math.min(images.length, input.generate.count); i++) {
-        const taskId = await call('submitVideo', presets.apiCall, `generate video ${i + 1}/${input.generate.count} with ${dep.deployedModel}`, {
+        const taskId = await call('submitVideo', p.apiCall, `generate video ${i + 1}/${input.generate.count} with ${dep.deployedModel}`, {
           model: input.model,
           deployedModel: dep.deployedModel,
           image: images[i],
           prompt: input.generate.prompt,
           resolution: input.generate.resolution,
         });
-        const video = await call('pollVideo', presets.poll(input.polling.task as Duration, '1d'), `wait for video task ${taskId}`, { taskId, dir: `${artifactsDir}/videos` });
+        const video = await call('pollVideo', p.poll(input.polling.task as Duration, '1d'), `wait for video task ${taskId}`, { taskId, dir: `${artifactsDir}/videos` });
         status.artifacts.videos.push(video.path);
         publish();
       }
@@ -331,14 +333,14 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     enter('cleaning-up');
     if (jobStillRunning && opts.cancelJob) {
       try {
-        status.job = await call('cancelJob', presets.apiCall, `cancel ${created.jobId}`, created.jobId!);
+        status.job = await call('cancelJob', p.apiCall, `cancel ${created.jobId}`, created.jobId!);
       } catch (err) {
         log.error('could not cancel the fine-tune job', { jobId: created.jobId, error: describeError(err) });
       }
     }
     if (deleteDeployment) {
       try {
-        await call('deleteDeployment', presets.apiCall, `delete deployment ${created.deployedModel}`, created.deployedModel!);
+        await call('deleteDeployment', p.apiCall, `delete deployment ${created.deployedModel}`, created.deployedModel!);
         status.deploymentStatus = 'DELETED';
       } catch (err) {
         log.error('could not delete the deployment', { deployedModel: created.deployedModel, error: describeError(err) });
