@@ -22,9 +22,9 @@ afterAll(async () => {
   publishResults('faults', rows, ['faults injected: requests the emulator answered with 429/500 or reset (its request log).']);
 });
 
-async function scenario(name: string, samples: number[], faults?: Record<string, number>): Promise<{ row: ScenarioRow; results: PipelineResult[] }> {
+async function scenario(slug: string, name: string, samples: number[], faults?: Record<string, number>): Promise<{ row: ScenarioRow; results: PipelineResult[] }> {
   const started = Date.now();
-  const bench = await createBench(`faults-${name}`);
+  const bench = await createBench(`faults-${slug}`);
   benches.push(bench);
   const worker = await spawnWorkerProcess({ taskQueue: bench.taskQueue, baseUrl: bench.emulator.url });
   workers.push(worker);
@@ -32,7 +32,7 @@ async function scenario(name: string, samples: number[], faults?: Record<string,
   const handles = await Promise.all(
     samples.map(async (n, i) => {
       const input = await durabilityInput(bench, await bench.dataset('i2v', n));
-      return (await startPipeline(bench.temporal.client, input, { taskQueue: bench.taskQueue, workflowId: `faults-${name}-${i}-${randomUUID().slice(0, 8)}` })).handle;
+      return (await startPipeline(bench.temporal.client, input, { taskQueue: bench.taskQueue, workflowId: `faults-${slug}-${i}-${randomUUID().slice(0, 8)}` })).handle;
     }),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
@@ -48,7 +48,7 @@ async function scenario(name: string, samples: number[], faults?: Record<string,
   for (const k of ['file.created', 'job.created', 'export.created', 'deployment.created']) expect(check.counts[k]).toBe(samples.length);
   for (const h of handles) expect((await h.describe()).status.name).toBe('COMPLETED');
   for (const r of results) expect(r.artifacts.videos).toHaveLength(1);
-  await maybeRecordHistory(`faults-${name}`, handles[0]);
+  await maybeRecordHistory(slug === 'baseline' ? 'happy-path' : `faults-${slug}`, handles[0]);
   const row: ScenarioRow = {
     scenario: name,
     pipelines: samples.length,
@@ -65,12 +65,12 @@ async function scenario(name: string, samples: number[], faults?: Record<string,
 }
 
 test('baseline: one pipeline without faults', async () => {
-  const { row } = await scenario('baseline (no faults)', [12]);
+  const { row } = await scenario('baseline', 'baseline (no faults)', [12]);
   expect(row.faults).toBe(0);
 });
 
 test('20 % of requests fail (429 + Retry-After, 500, reset) while three pipelines run at once', async () => {
-  const { row } = await scenario('20% failing requests (429/500/reset), 3 pipelines at once', [12, 13, 14], {
+  const { row } = await scenario('rate20', '20% failing requests (429/500/reset), 3 pipelines at once', [12, 13, 14], {
     rate429: 0.07,
     rate500: 0.07,
     rateReset: 0.06,
