@@ -70,3 +70,20 @@ test('unknown tasks are UNKNOWN; only PENDING tasks can be canceled', async () =
   expect((await api(emu.url, 'GET', `/api/v1/tasks/${id}`)).body.output.task_status).toBe('CANCELED');
   expect((await api(emu.url, 'POST', `/api/v1/tasks/${id}/cancel`)).body.code).toBe('UnsupportedOperation');
 });
+
+test('tasks can be listed, newest first, filtered by model_name, status and submit time', async () => {
+  const a = (await api(emu.url, 'POST', I2V, { model: 'wan2.2-i2v-flash', input: { img_url: img } }, ASYNC)).body.output.task_id;
+  const b = (await api(emu.url, 'POST', I2V, { model: 'wan2.2-i2v-flash', input: { img_url: img } }, ASYNC)).body.output.task_id;
+  const list = await api(emu.url, 'GET', '/api/v1/tasks?model_name=wan2.2-i2v-flash&page_size=100');
+  expect(list.status).toBe(200);
+  expect(list.body).toMatchObject({ request_id: expect.any(String), page_no: 1, page_size: 100 });
+  const ids = list.body.data.map((t: { task_id: string }) => t.task_id);
+  expect(ids.indexOf(b)).toBeLessThan(ids.indexOf(a));
+  expect(ids.length).toBe(list.body.total);
+  expect(list.body.data.every((t: { model_name: string }) => t.model_name === 'wan2.2-i2v-flash')).toBe(true);
+  expect((await api(emu.url, 'GET', '/api/v1/tasks?model_name=wan2.2-i2v-flash&status=SUCCEEDED')).body.data.map((t: { task_id: string }) => t.task_id)).not.toContain(a);
+  expect((await api(emu.url, 'GET', '/api/v1/tasks?end_time=20000101000000')).body.total).toBe(0);
+  const bad = await api(emu.url, 'GET', '/api/v1/tasks?start_time=yesterday');
+  expect(bad.status).toBe(400);
+  expect(bad.body.message).toContain('start_time');
+});

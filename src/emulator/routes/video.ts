@@ -1,7 +1,7 @@
 /** Video synthesis (async only) on both routes, and the async task API. */
 import { randomUUID } from 'node:crypto';
 import { fmtTaskTime } from '../clock';
-import { ApiError, badParam, given, readJson, type Ctx } from '../http';
+import { ApiError, badParam, given, intParam, readJson, type Ctx } from '../http';
 import { EMU_MODELS, type EmuModel } from '../models';
 import { output, type Reply, type Router } from '../router';
 import { TASK_PENDING_MS, TASK_RUNNING_MS, type Service } from '../service';
@@ -125,9 +125,47 @@ function cancel(ctx: Ctx, svc: Service): Reply {
   return output(ctx, taskView(ctx, svc, t, t.taskId));
 }
 
+/** `YYYYMMDDhhmmss` (the list filters' format) to ms; undefined when absent. */
+function parseFilterTime(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(v);
+  if (!m) throw badParam(`${name} must be YYYYMMDDhhmmss, got ${JSON.stringify(v)}.`, name);
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+}
+
+/**
+ * `GET /api/v1/tasks?start_time=&end_time=&model_name=&status=&page_no=&page_size=` (dashscope-api-notes §1.2, the SDKs'
+ * `list`). The response shape is not documented in our sources: `{request_id, data: [...], total, page_no, page_size}`
+ * follows the Python SDK's task-list response [inferred].
+ */
+function listTasks(ctx: Ctx, svc: Service): Reply {
+  const pageNo = intParam(ctx.query, 'page_no', 1, 1, 1_000_000);
+  const pageSize = intParam(ctx.query, 'page_size', 10, 1, 100);
+  const from = parseFilterTime(ctx.query, 'start_time');
+  const to = parseFilterTime(ctx.query, 'end_time');
+  const model = ctx.query.get('model_name');
+  const status = ctx.query.get('status');
+  const rows = svc.state.tasks
+    .map((t) => ({ t, status: svc.taskStatus(t) }))
+    .filter(({ t, status: st }) => st !== 'UNKNOWN' && (!model || t.model === model) && (!status || st === status))
+    .filter(({ t }) => (from === undefined || t.submittedAt >= from) && (to === undefined || t.submittedAt <= to))
+    .sort((a, b) => b.t.submittedAt - a.t.submittedAt);
+  const data = rows.slice((pageNo - 1) * pageSize, pageNo * pageSize).map(({ t, status: st }) => ({
+    task_id: t.taskId,
+    model_name: t.model,
+    status: st,
+    gmt_create: fmtTaskTime(t.submittedAt),
+    start_time: fmtTaskTime(t.submittedAt),
+    region: 'ap-southeast-1',
+  }));
+  return { status: 200, body: { request_id: ctx.requestId, data, total: rows.length, page_no: pageNo, page_size: pageSize } };
+}
+
 export function videoRoutes(r: Router): void {
   r.add('POST', /^\/api\/v1\/services\/aigc\/video-generation\/video-synthesis\/?$/, synthesis('video-generation'))
     .add('POST', /^\/api\/v1\/services\/aigc\/image2video\/video-synthesis\/?$/, synthesis('image2video'))
+    .add('GET', /^\/api\/v1\/tasks\/?$/, listTasks)
     .add('GET', /^\/api\/v1\/tasks\/([^/]+)$/, (ctx, svc) => output(ctx, taskView(ctx, svc, svc.state.tasks.find((t) => t.taskId === ctx.params[0]), ctx.params[0])))
     .add('POST', /^\/api\/v1\/tasks\/([^/]+)\/cancel$/, cancel);
 }
