@@ -1,12 +1,11 @@
 /**
  * Helpers of the durability suite (test/durability): pipeline inputs tuned for fast crash recovery, the per-pipeline
  * exactly-once and orphan checks over the emulator's request log and state, activity retries read from histories,
- * the results table (test/durability/results.md) and optional history recording (RECORD_HISTORIES=1).
+ * the results table (test/durability/results.md); history recording is in ./histories.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { planTraining } from '../../src/catalog';
 import { inspectDataset } from '../../src/dataset';
 import type { RequestLogEntry } from '../../src/emulator';
@@ -145,13 +144,4 @@ export function publishResults(section: string, rows: ScenarioRow[], notes: stri
   return body;
 }
 
-export const HISTORIES_DIR = join(__dirname, '..', 'histories');
-
-/** With RECORD_HISTORIES=1, saves a finished workflow's full history as test/histories/<name>.json (replayed by test/replay). */
-export async function maybeRecordHistory(name: string, handle: WorkflowHandle): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  mkdirSync(HISTORIES_DIR, { recursive: true });
-  writeFileSync(join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-  process.stderr.write(`recorded ${name}.json (${history.events?.length ?? 0} events)\n`);
-}
+export { maybeRecordHistory } from './histories';
