@@ -111,14 +111,21 @@ function vmRss(pid: number): number | undefined {
 }
 
 /** `node --import tsx src/worker.ts` in its own process (so its RSS is the worker's alone), started once ready. */
-export async function spawnWorker(env: Record<string, string>, concurrency = { activities: 200, workflowTasks: 200 }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/worker.ts')], {
+export async function spawnWorker(
+  env: Record<string, string>,
+  concurrency = { activities: 200, workflowTasks: 200 },
+  maxCachedWorkflows?: number,
+): Promise<WorkerProcess> {
+  // src/worker.ts as shipped, or (for --max-cached) bench/_worker.ts: the same createWorker plus maxCachedWorkflows.
+  const script = maxCachedWorkflows === undefined ? join(ROOT, 'src/worker.ts') : join(__dirname, '_worker.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: {
       ...process.env,
       ...env,
       WANFLOW_MAX_CONCURRENT_ACTIVITIES: String(concurrency.activities),
       WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: String(concurrency.workflowTasks),
+      ...(maxCachedWorkflows === undefined ? {} : { BENCH_MAX_CACHED_WORKFLOWS: String(maxCachedWorkflows) }),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -203,7 +210,7 @@ export class RequestCollector {
   }
 }
 
-export async function startEnv(name: string, opts: { timeScale: number; maxConcurrentJobs: number; workerConcurrency?: { activities: number; workflowTasks: number } }): Promise<Env> {
+export async function startEnv(name: string, opts: { timeScale: number; maxConcurrentJobs: number; workerConcurrency?: { activities: number; workflowTasks: number }; maxCachedWorkflows?: number }): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), `wanflow-bench-${name}-`));
   log(`starting a Temporal dev server and the emulator (time scale ${opts.timeScale}) in ${dir}`);
   const dev = await startDevServer();
@@ -222,6 +229,7 @@ export async function startEnv(name: string, opts: { timeScale: number; maxConcu
       DASHSCOPE_BASE_URL: emulator.url,
     },
     opts.workerConcurrency,
+    opts.maxCachedWorkflows,
   );
   log(`worker pid ${worker.pid} ready (RSS ${fmt(worker.rssPeak().baselineBytes / 1e6, 0)} MB)`);
   const collector = new RequestCollector(emulator.url);

@@ -2,7 +2,9 @@
  * Scale benchmark: N concurrent pipelines (default 1000) through the full chain (dataset → upload → job → training →
  * final checkpoint → deploy → RUNNING; no generation) on ONE worker process against the emulator.
  *
- *   npm run bench scale [-- --pipelines N] [--time-scale S] [--activities A] [--workflow-tasks W]
+ *   npm run bench scale [-- --pipelines N] [--time-scale S] [--activities A] [--workflow-tasks W] [--max-cached C]
+ *
+ * --max-cached runs bench/_worker.ts (createWorker + maxCachedWorkflows C) instead of src/worker.ts.
  *
  * Poll intervals are the production defaults (training 60 s, deployment 30 s) divided by the time scale, so the
  * emulator's request rate divided by the time scale is the rate the real service would see.
@@ -11,7 +13,7 @@
 import { join } from 'node:path';
 import { startPipeline, defaultWorkflowId } from '../src/pipelines';
 import {
-  BENCH_MODEL, STATUS_PATH, STEPS_PER_EPOCH, benchInput, fmt, log, machine, machineLine, mean, met, numFlag, percentile, pool,
+  BENCH_MODEL, STATUS_PATH, flag, STEPS_PER_EPOCH, benchInput, fmt, log, machine, machineLine, mean, met, numFlag, percentile, pool,
   startEnv, table, workflowTaskLatencies, writeResults, writeVariantDataset, eventMs,
 } from './_common';
 
@@ -22,11 +24,13 @@ export default async function scaleBench(args: string[]): Promise<void> {
   const timeScale = numFlag(args, 'time-scale', 10);
   const activities = Math.round(numFlag(args, 'activities', 200));
   const workflowTasks = Math.round(numFlag(args, 'workflow-tasks', 200));
+  const maxCachedFlag = flag(args, 'max-cached');
+  const maxCached = maxCachedFlag === undefined ? undefined : Math.round(Number(maxCachedFlag));
   // 134 epochs × 6 steps = 804 steps (the service's minimum is 800): 40 min of steps, ~49 emulated min of job.
   const nEpochs = 134;
   const evalEpochs = 14;
 
-  const env = await startEnv('scale', { timeScale, maxConcurrentJobs: n, workerConcurrency: { activities, workflowTasks } });
+  const env = await startEnv('scale', { timeScale, maxConcurrentJobs: n, workerConcurrency: { activities, workflowTasks }, maxCachedWorkflows: maxCached });
   try {
     log(`writing ${n} distinct datasets …`);
     const datasets = await pool(Array.from({ length: n }, (_, i) => i), 8, (i) => writeVariantDataset(join(env.dir, 'datasets'), i));
@@ -122,13 +126,13 @@ export default async function scaleBench(args: string[]): Promise<void> {
     const tbl = table(['figure', 'measured', 'goal', 'goal met'], rows);
     process.stdout.write(`\n${tbl}\n\n`);
     const md = [
-      `# Scale benchmark (${n} concurrent pipelines, one worker process, time scale ${timeScale})`,
+      `# Scale benchmark (${n} concurrent pipelines, one worker process${maxCached === undefined ? '' : ` with maxCachedWorkflows ${maxCached}`}, time scale ${timeScale})`,
       '',
       tbl,
       '',
       `- Chain: dataset (12 samples, distinct first prompt) → upload → job (${BENCH_MODEL}, n_epochs ${nEpochs} = ${nEpochs * STEPS_PER_EPOCH} steps, ~49 emulated min) → final checkpoint → deploy → RUNNING; no generation.`,
       `- Poll intervals: production defaults ÷ ${timeScale} (training 60 s, deployment 30 s emulated). Service QPS = emulator request rate ÷ time scale.`,
-      `- Worker: \`node --import tsx src/worker.ts\`, maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
+      `- Worker: \`node --import tsx ${maxCached === undefined ? 'src/worker.ts' : `bench/_worker.ts\` (maxCachedWorkflows ${maxCached})`}\`, maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
       '- WFT latency from histories: WorkflowTaskScheduled → WorkflowTaskStarted (queueing in the task queue) and Started → Completed (worker processing).',
       `- The dev server, emulator and bench driver share the same ${m.cores} cores with the worker (and other engineers' work).`,
       failures.length ? `- Failures (${failures.length}): ${[...new Set(failures)].slice(0, 5).join('; ')}` : '- No failures.',
@@ -136,7 +140,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
     ].join('\n');
     writeResults('scale', {
       machine: m,
-      params: { pipelines: n, timeScale, activities, workflowTasks, nEpochs, evalEpochs, model: BENCH_MODEL },
+      params: { pipelines: n, timeScale, activities, workflowTasks, maxCachedWorkflows: maxCached ?? 'SDK default', nEpochs, evalEpochs, model: BENCH_MODEL },
       succeeded,
       failures: failures.slice(0, 20),
       wallSeconds: wallS,

@@ -2,8 +2,7 @@
  * A streaming multipart/form-data body: preamble + the file read from disk + epilogue, with an exact
  * Content-Length computed up front, so a 1 GB zip is sent with constant memory and no chunked encoding.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 
 /** The file part of a multipart body. */
@@ -26,8 +25,51 @@ export interface StreamingBody {
   open(onChunk?: (bytes: number) => void): AsyncIterable<Uint8Array>;
 }
 
-/** Read size for the file; large chunks keep syscall and event-loop overhead low on big uploads. */
+/** Read size for the file. */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Buffers read into in rotation. undici pulls chunk n+1 only after chunk n was written and, when the socket
+ * reported backpressure, drained; a socket that accepted chunk n+1 without backpressure holds under 16 KiB, so
+ * chunk n has left it by then. A buffer is refilled (read-ahead included) only after POOL-1-READ_AHEAD later
+ * chunks were pulled, a wide margin over that one-chunk bound. Reuse keeps the memory of a 1 GB upload at POOL × READ_CHUNK instead of letting
+ * garbage chunks pile up until the next GC.
+ */
+const POOL = 8;
+
+/** How many reads run ahead of the chunk being sent, so the disk and the socket work at the same time. */
+const READ_AHEAD = 2;
+
+/** Yields the file's bytes in chunks read into a small rotating set of buffers, reading ahead. */
+async function* readFileChunks(path: string, expectedSize: number): AsyncGenerator<Uint8Array, void, undefined> {
+  const handle = await open(path, 'r');
+  const pending: Array<Promise<Uint8Array>> = [];
+  try {
+    const pool = Array.from({ length: POOL }, () => Buffer.allocUnsafe(READ_CHUNK));
+    let next = 0; // index of the next chunk to start reading
+    const chunks = Math.ceil(expectedSize / READ_CHUNK);
+    const startRead = () => {
+      const i = next++;
+      const buf = pool[i % POOL]!;
+      const position = i * READ_CHUNK;
+      const length = Math.min(READ_CHUNK, expectedSize - position);
+      pending.push(
+        handle.read(buf, 0, length, position).then(({ bytesRead }) => {
+          if (bytesRead !== length) throw new Error(`${path} changed while uploading (read ${bytesRead} of ${length} bytes at ${position})`);
+          return buf.subarray(0, length);
+        }),
+      );
+    };
+    while (next < chunks && pending.length <= READ_AHEAD) startRead();
+    while (pending.length > 0) {
+      const chunk = await pending.shift()!;
+      if (next < chunks) startRead();
+      yield chunk;
+    }
+  } finally {
+    await Promise.allSettled(pending);
+    await handle.close();
+  }
+}
 
 /** Escapes a value for a quoted Content-Disposition parameter, as browsers do (WHATWG HTML form encoding). */
 export function quoteDispositionValue(v: string): string {
@@ -45,8 +87,8 @@ export function contentTypeFor(filename: string): string {
 
 /**
  * Builds a multipart body with text `fields` (sent first, in order; repeated names allowed) and one
- * streamed file part. The file is stat'ed now; if it changes size before sending, undici rejects
- * the body as a length mismatch instead of sending a corrupt request.
+ * streamed file part. The file is stat'ed now and exactly that many bytes are sent; a file that shrinks
+ * meanwhile fails the upload instead of sending a short body.
  */
 export async function multipartFileBody(fields: Array<[string, string]>, file: MultipartFile): Promise<StreamingBody> {
   const size = (await stat(file.path)).size;
@@ -67,14 +109,9 @@ export async function multipartFileBody(fields: Array<[string, string]>, file: M
       return (async function* () {
         yield preamble;
         onChunk?.(preamble.length);
-        const stream = createReadStream(file.path, { highWaterMark: READ_CHUNK });
-        try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            yield chunk;
-            onChunk?.(chunk.length);
-          }
-        } finally {
-          stream.destroy();
+        for await (const chunk of readFileChunks(file.path, size)) {
+          yield chunk;
+          onChunk?.(chunk.length);
         }
         yield epilogue;
         onChunk?.(epilogue.length);

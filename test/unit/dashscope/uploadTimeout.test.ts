@@ -4,16 +4,19 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { DashScope, TimeoutError } from '../../../src/dashscope';
 
 let dir: string;
 let file: string;
+let content: Buffer;
 const SIZE = 24 * 1024 * 1024;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wanflow-upload-timeout-'));
   file = join(dir, 'big.zip');
-  writeFileSync(file, Buffer.alloc(SIZE, 1));
+  content = randomBytes(SIZE);
+  writeFileSync(file, content);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -40,25 +43,33 @@ test('a server that stops reading the body: TimeoutError after timeoutMs without
   await server.close();
 });
 
-test('a slow but steady upload longer than timeoutMs succeeds', async () => {
+test('a slow but steady upload longer than timeoutMs succeeds, byte-exact (pooled read buffers under backpressure)', async () => {
+  let received = Buffer.alloc(0);
   const server = await serve((req, res) => {
     let bytes = 0;
+    const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       bytes += c.length;
+      chunks.push(c);
       req.pause();
       setTimeout(() => req.resume(), 4);
     });
     req.on('end', () => {
+      received = Buffer.concat(chunks);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 'file-ft-slow', bytes, created_at: 1, filename: 'big.zip', purpose: 'fine-tune' }));
     });
   });
-  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 400 });
+  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 1_000 });
   const started = Date.now();
   const res = await ds.files.upload(file);
   const elapsed = Date.now() - started;
   expect(res.bytes).toBeGreaterThan(SIZE);
-  expect(elapsed).toBeGreaterThan(400);
+  expect(elapsed).toBeGreaterThan(1_000);
+  // the file part sits between the multipart preamble and epilogue
+  const start = received.indexOf('\r\n\r\n', received.indexOf('filename=')) + 4;
+  const part = received.subarray(start, start + SIZE);
+  expect(createHash('sha256').update(part).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
   await ds.close();
   await server.close();
 });
