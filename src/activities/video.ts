@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { cancellationSignal, log } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
 import { getModel } from '../catalog';
 import type { DashScope } from '../dashscope';
 import { PIPELINE_FAILURE_TYPES } from '../workflows/options';
@@ -34,6 +34,13 @@ async function framesOf(image: VideoImage): Promise<{ first: string; last?: stri
 }
 
 export interface SubmitVideoArgs {
+  /**
+   * Tasks this pipeline already submitted to the deployment. With `exclusive` (the deployment belongs to this pipeline),
+   * a retry adopts a task of the deployment not in this list: the one an earlier attempt submitted before its response
+   * was lost. Absent (histories from before this field) means no adoption.
+   */
+  knownTaskIds?: string[];
+  exclusive?: boolean;
   /** Base model the LoRA was trained from: decides the route and the body shape. */
   model: string;
   deployedModel: string;
@@ -46,6 +53,15 @@ export function createVideoActivities(ds: DashScope) {
   return {
     /** Submits one video-synthesis task with the deployed LoRA; returns its task id. */
     async submitVideo(args: SubmitVideoArgs): Promise<string> {
+      if (activityInfo().attempt > 1 && args.exclusive && args.knownTaskIds) {
+        const known = new Set(args.knownTaskIds);
+        for await (const t of ds.tasks.list({ model_name: args.deployedModel })) {
+          if (!known.has(t.task_id)) {
+            log.info('adopting the video task an earlier attempt submitted', { taskId: t.task_id, model: args.deployedModel });
+            return t.task_id;
+          }
+        }
+      }
       const spec = getModel(args.model);
       const frames = await framesOf(args.image);
       const resolution = args.resolution ?? spec.loraResolutions[0] ?? '720P';

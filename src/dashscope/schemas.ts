@@ -321,6 +321,26 @@ export const TaskResponseSchema = z.looseObject({
 });
 
 /** Response of `POST /api/v1/tasks/{id}/cancel` (only `request_id` is documented). */
+/** An element of `GET /api/v1/tasks` (the task list; its shape is inferred from the SDKs, not documented in our sources). */
+export const TaskSummarySchema = z.looseObject({
+  task_id: z.string(),
+  model_name: z.string().nullish(),
+  status: z.string().nullish(),
+  gmt_create: z.string().nullish(),
+  start_time: z.string().nullish(),
+  end_time: z.string().nullish(),
+});
+export type TaskSummary = z.infer<typeof TaskSummarySchema>;
+
+/** `GET /api/v1/tasks`: `{request_id, data, total, page_no, page_size}`. */
+export const TaskListResponseSchema = z.looseObject({
+  request_id: z.string().nullish(),
+  data: z.array(TaskSummarySchema).nullish(),
+  total: z.number().nullish(),
+  page_no: z.number().nullish(),
+  page_size: z.number().nullish(),
+});
+
 export const TaskCancelResponseSchema = z.looseObject({
   request_id: z.string().nullish(),
   code: z.string().nullish(),

@@ -265,6 +265,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       if (images.length === 0) {
         throw ApplicationFailure.create({ type: PIPELINE_FAILURE_TYPES.localFile, message: 'generate: no images given (generate.images) and no dataset to take first frames from', nonRetryable: true });
       }
+      const taskIds: string[] = [];
       for (let i = 0; i < Math.min(images.length, input.generate.count); i++) {
         const taskId = await call('submitVideo', p.apiCall, `generate video ${i + 1}/${input.generate.count} with ${dep.deployedModel}`, {
           model: input.model,
@@ -272,7 +273,11 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
           image: images[i],
           prompt: input.generate.prompt,
           resolution: input.generate.resolution,
+          // Only this pipeline submits to a deployment it created: a retry may adopt the task a lost response hid.
+          knownTaskIds: taskIds,
+          exclusive: created.deployedModel === dep.deployedModel,
         });
+        taskIds.push(taskId);
         const video = await call('pollVideo', p.poll(input.polling.task as Duration, '1d'), `wait for video task ${taskId}`, { taskId, dir: `${artifactsDir}/videos` });
         status.artifacts.videos.push(video.path);
         publish();

@@ -74,3 +74,18 @@ test('an unknown model: 404 NotFoundError (ModelNotFound)', async () => {
   expect(err).toBeInstanceOf(NotFoundError);
   expect((err as NotFoundError).code).toBe('ModelNotFound');
 });
+
+test('tasks.list pages through the tasks of a deployed model, newest first', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    ids.push((await env.ds.videoSynthesis.create({ model: deployed, input: { img_url: IMAGE } }, { route: 'video-generation' })).task_id);
+  }
+  const listed: string[] = [];
+  for await (const t of env.ds.tasks.list({ model_name: deployed, page_size: 2 })) {
+    expect(t.model_name).toBe(deployed);
+    listed.push(t.task_id);
+  }
+  expect(listed.slice(0, 3)).toEqual([...ids].reverse());
+  const paths = (await env.requests()).filter((r) => r.method === 'GET' && /^\/api\/v1\/tasks\/?(\?|$)/.test(r.path));
+  expect(paths.length).toBeGreaterThanOrEqual(2); // more than one page was fetched
+});
