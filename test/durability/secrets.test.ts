@@ -27,15 +27,23 @@ afterAll(async () => {
   await bench?.close();
 });
 
-/** JSON of a history with every bytes field (payload data, failure details) decoded as UTF-8, so plain text shows. */
-export function historyText(history: unknown): string {
-  return JSON.stringify(history, (_k, v: unknown) => {
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-    if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
-      return Buffer.from((v as { data: number[] }).data).toString('utf8');
-    }
-    return v;
-  });
+/**
+ * All text of a history: every string and number in it, with bytes fields (payload data and metadata, failure details)
+ * decoded as UTF-8, since fetchHistory gives bytes as base64 strings (proto JSON) or as Uint8Array/Buffer.
+ */
+function historyText(history: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string) => {
+    if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
+    else if (typeof v === 'string') {
+      out.push(v);
+      if ((key === 'data' || key === 'encoding' || key === 'type') && /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0) out.push(Buffer.from(v, 'base64').toString('utf8'));
+    } else if (typeof v === 'number' || typeof v === 'bigint') out.push(String(v));
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(JSON.parse(JSON.stringify(history)), '');
+  return out.join('\n');
 }
 
 /** Occurrences of either key (and of their base64 forms, as a payload may carry them) in a text. */
@@ -128,7 +136,8 @@ test('the API keys appear in no history, worker output or CLI output', async () 
 
   // What was scanned has substance: the histories hold the pipeline's events, the worker logged, the CLI answered.
   for (const [name, text] of scanned) expect([name, text.length > 100]).toEqual([name, true]);
-  expect(scanned[0][1]).toContain(result.deployedModel);
+  expect(scanned[0][1]).toContain(`"deployedModel":"${result.deployedModel}"`); // decoded payload, not only summaries
+  expect(scanned[0][1]).toContain('json/plain');
   expect(scanned[1][1]).toContain('Invalid API-key provided');
   expect(scanned.find(([n]) => n === 'worker output (wrong key)')![1]).toMatch(/AuthenticationError|401/);
 
