@@ -8,7 +8,7 @@
  *
  * Poll intervals are the production defaults (training 60 s, deployment 30 s) divided by the time scale, so the
  * emulator's request rate divided by the time scale is the rate the real service would see.
- * Writes bench/results/scale.json and scale.md.
+ * Writes bench/results/scale.json and scale.md (with --max-cached C: scale-cachedC.json/.md).
  */
 import { join } from 'node:path';
 import { startPipeline, defaultWorkflowId } from '../src/pipelines';
@@ -138,7 +138,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
       failures.length ? `- Failures (${failures.length}): ${[...new Set(failures)].slice(0, 5).join('; ')}` : '- No failures.',
       `- ${machineLine(m)}`,
     ].join('\n');
-    writeResults('scale', {
+    writeResults(maxCached === undefined ? 'scale' : `scale-cached${maxCached}`, {
       machine: m,
       params: { pipelines: n, timeScale, activities, workflowTasks, maxCachedWorkflows: maxCached ?? 'SDK default', nEpochs, evalEpochs, model: BENCH_MODEL },
       succeeded,
