@@ -47,7 +47,10 @@ afterAll(async () => {
     writeFileSync(
       join(__dirname, 'bad-input.md'),
       `# Bad input and final failures\n\nWritten by test/durability/bad-input.test.ts (${new Date().toISOString()}).\n` +
-        `"attempts" is the failing activity's attempt number from history ("-": raised by the workflow or rejected before any activity).\n\n${table}\n`,
+        `"attempts" is the failing activity's attempt number from history ("-": raised by the workflow or rejected before any activity).\n` +
+        `"orphans": jobs this case created still training, deployments it created still there (the adopted one excepted).\n` +
+        `403: the emulator's only API 403 (synchronous video synthesis) is unreachable through the client and its fault API cannot force a status, ` +
+        `so a forwarding proxy (test/helpers/statusProxy.ts) answers the job creation with the service's 403 AccessDenied body.\n\n${table}\n`,
     );
   }
 });
