@@ -3,6 +3,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
+import { PIPELINE_FAILURE_TYPES } from '../workflows/options';
+import { finalFailure } from './errors';
 
 /**
  * Downloads a URL to `dest` atomically (a temporary file renamed into place), skipping it when `dest` already exists,
@@ -17,7 +19,12 @@ export async function downloadTo(url: string, dest: string, signal?: AbortSignal
   const res = await request(url, { method: 'GET', signal, headersTimeout: 60_000, bodyTimeout: 120_000 });
   if (res.statusCode !== 200) {
     await res.body.dump();
-    throw new Error(`download of ${redactQuery(url)} failed: HTTP ${res.statusCode}`);
+    const message = `download of ${redactQuery(url)} failed: HTTP ${res.statusCode}`;
+    // Signed storage URLs answer 403 once expired (24 h) and 404 when gone: no retry brings them back.
+    if (res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410) {
+      throw finalFailure(PIPELINE_FAILURE_TYPES.artifactUnavailable, `${message} (the link expired or the object is gone)`);
+    }
+    throw new Error(message);
   }
   try {
     await pipeline(res.body, createWriteStream(tmp));

@@ -31,16 +31,15 @@ export async function followPipeline(client: Client, workflowId: string, opts: F
       if (opts.signal?.aborted) return { outcome: 'detached', status: last };
       try {
         const d = await handle.describe();
-        try {
-          last = await handle.query(statusQuery);
-          onStatus(last);
-        } catch (err) {
-          // A workflow that has not run its first task yet cannot answer queries: not an error.
-          if (d.status.name !== 'RUNNING') throw err;
-        }
         if (disconnectedSince !== undefined) {
           view?.line(`reconnected after ${Math.round((Date.now() - disconnectedSince) / 1000)} s`);
           disconnectedSince = undefined;
+        }
+        // A query needs a worker to answer; give it a few seconds, and do not mistake a missing worker for lost contact.
+        const status = await queryStatus(client, handle).catch(() => undefined);
+        if (status) {
+          last = status;
+          onStatus(status);
         }
         if (d.status.name !== 'RUNNING') return await outcomeOf(handle, d.status.name, last);
       } catch (err) {
@@ -55,6 +54,13 @@ export async function followPipeline(client: Client, workflowId: string, opts: F
   } finally {
     view?.stopBar();
   }
+}
+
+const QUERY_DEADLINE_MS = 5000;
+
+/** The status query with a deadline (a closed pipeline is answered by replaying it on a worker). */
+export function queryStatus(client: Client, handle: ReturnType<Client['workflow']['getHandle']>): Promise<PipelineStatus> {
+  return client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
 }
 
 async function outcomeOf(handle: ReturnType<Client['workflow']['getHandle']>, status: string, last?: PipelineStatus): Promise<FollowOutcome> {

@@ -6,9 +6,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { formatValidateResult, runValidate } from './validate';
 import { defaultWorkflowId, startPipeline, WORKFLOW_TYPE } from '../pipelines';
 import { AigcConfigSchema, DEFAULT_AIGC_CONFIG, MODEL_IDS, type PipelineInput } from '../workflows/input';
-import { approveCheckpointUpdate, statusQuery } from '../workflows/messages';
+import { approveCheckpointUpdate } from '../workflows/messages';
 import { addTemporalFlags, collectSet, connectClient, printJson, temporalConfig, type TemporalFlags } from './common';
-import { followPipeline, rootMessage, type FollowOutcome } from './follow';
+import { followPipeline, queryStatus, rootMessage, type FollowOutcome } from './follow';
 import { describe as describeStatus } from './progress';
 import { formatDuration } from '../workflows/util';
 
@@ -176,7 +176,13 @@ export function pipelineCommands(): Command[] {
       const { client, close } = await connectClient(temporalConfig(flags));
       try {
         const handle = client.workflow.getHandle(workflowId);
-        const [d, s] = await Promise.all([handle.describe(), handle.query(statusQuery)]);
+        const d = await handle.describe();
+        const s = await queryStatus(client, handle).catch(() => undefined);
+        if (!s) {
+          const note = 'no worker answered the status query within 5 s; start a worker (wanflow worker) for the details';
+          if (flags.json) return printJson({ workflowId, workflowStatus: d.status.name, note });
+          return void process.stdout.write(`${workflowId}  ${d.status.name}\n  (${note})\n`);
+        }
         if (flags.json) return printJson({ workflowStatus: d.status.name, ...s });
         const lines = [
           `${workflowId}  ${d.status.name}  stage ${s.stage}`,

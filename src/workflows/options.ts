@@ -31,6 +31,7 @@ export const PIPELINE_FAILURE_TYPES = {
   taskFailed: 'VideoTaskFailed',
   localFile: 'LocalFileError',
   checkpointUnknown: 'CheckpointUnknown',
+  artifactUnavailable: 'ArtifactUnavailable',
 } as const;
 
 /** Benign "not done yet" failure of the polling activities; retried at the poll interval, not logged as an error. */

@@ -79,3 +79,19 @@ test('bad flags and bad datasets give clear errors and exit 1 before anything st
   expect(bad.stderr).toMatch(/n_epochs × ceil\(4 \/ 4\) = 100 total steps; at least 800 are needed/);
   expect((await bench.requests()).filter((r) => r.effect === 'file.created')).toHaveLength(0);
 });
+
+test('status and follow answer for a pipeline no worker serves (here: terminated before any worker ran it)', async () => {
+  const dataset = await bench.dataset('i2v', 12);
+  const workflowId = `cli-noworker-${Date.now()}`;
+  const handle = await bench.temporal.client.workflow.start('fineTunePipeline', {
+    taskQueue: `${bench.taskQueue}-nobody`,
+    workflowId,
+    args: [bench.input('wan2.2-i2v-flash', dataset)],
+  });
+  const status = await wanflow('status', workflowId, '--json');
+  expect(JSON.parse(status.stdout)).toMatchObject({ workflowId, workflowStatus: 'RUNNING', note: expect.stringContaining('no worker') });
+  await handle.terminate('test');
+  const followed = await wanflow('follow', workflowId, '--json');
+  expect(followed.code).toBe(1);
+  expect(JSON.parse(followed.stdout)).toMatchObject({ outcome: 'terminated' });
+});
