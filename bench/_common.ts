@@ -116,8 +116,8 @@ export async function spawnWorker(
   concurrency = { activities: 200, workflowTasks: 200 },
   maxCachedWorkflows?: number,
 ): Promise<WorkerProcess> {
-  // src/worker.ts as shipped, or (for --max-cached) bench/_worker.ts: the same createWorker plus maxCachedWorkflows.
-  const script = maxCachedWorkflows === undefined ? join(ROOT, 'src/worker.ts') : join(__dirname, '_worker.ts');
+  // src/worker.ts as shipped, configured by its environment.
+  const script = join(ROOT, 'src/worker.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: {
@@ -125,7 +125,7 @@ export async function spawnWorker(
       ...env,
       WANFLOW_MAX_CONCURRENT_ACTIVITIES: String(concurrency.activities),
       WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: String(concurrency.workflowTasks),
-      ...(maxCachedWorkflows === undefined ? {} : { BENCH_MAX_CACHED_WORKFLOWS: String(maxCachedWorkflows) }),
+      ...(maxCachedWorkflows === undefined ? {} : { WANFLOW_MAX_CACHED_WORKFLOWS: String(maxCachedWorkflows) }),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -227,6 +227,9 @@ export async function startEnv(name: string, opts: { timeScale: number; maxConcu
       WANFLOW_TASK_QUEUE: taskQueue,
       DASHSCOPE_API_KEY: EMULATOR_DEFAULT_API_KEY,
       DASHSCOPE_BASE_URL: emulator.url,
+      // The worker's default cap (12 activities per service second, which keeps a fleet under the 20 QPS limit),
+      // in bench time: emulated seconds pass timeScale times faster.
+      WANFLOW_MAX_API_CALLS_PER_SECOND: String(12 * opts.timeScale),
     },
     opts.workerConcurrency,
     opts.maxCachedWorkflows,

@@ -4,7 +4,7 @@
  *
  *   npm run bench scale [-- --pipelines N] [--time-scale S] [--activities A] [--workflow-tasks W] [--max-cached C]
  *
- * --max-cached runs bench/_worker.ts (createWorker + maxCachedWorkflows C) instead of src/worker.ts.
+ * --max-cached C sets WANFLOW_MAX_CACHED_WORKFLOWS=C on the worker (src/worker.ts).
  *
  * Poll intervals are the production defaults (training 60 s, deployment 30 s) divided by the time scale, so the
  * emulator's request rate divided by the time scale is the rate the real service would see.
@@ -132,7 +132,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
       '',
       `- Chain: dataset (12 samples, distinct first prompt) → upload → job (${BENCH_MODEL}, n_epochs ${nEpochs} = ${nEpochs * STEPS_PER_EPOCH} steps, ~49 emulated min) → final checkpoint → deploy → RUNNING; no generation.`,
       `- Poll intervals: production defaults ÷ ${timeScale} (training 60 s, deployment 30 s emulated). Service QPS = emulator request rate ÷ time scale.`,
-      `- Worker: \`node --import tsx ${maxCached === undefined ? 'src/worker.ts' : `bench/_worker.ts\` (maxCachedWorkflows ${maxCached})`}\`, maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
+      `- Worker: \`node --import tsx src/worker.ts\`${maxCached === undefined ? '' : ` with WANFLOW_MAX_CACHED_WORKFLOWS=${maxCached}`}, WANFLOW_MAX_API_CALLS_PER_SECOND=12 per service second (×${timeScale} in bench time), maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
       '- WFT latency from histories: WorkflowTaskScheduled → WorkflowTaskStarted (queueing in the task queue) and Started → Completed (worker processing).',
       `- The dev server, emulator and bench driver share the same ${m.cores} cores with the worker (and other engineers' work).`,
       failures.length ? `- Failures (${failures.length}): ${[...new Set(failures)].slice(0, 5).join('; ')}` : '- No failures.',

@@ -30,6 +30,15 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   DASHSCOPE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   WANFLOW_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(100),
+  WANFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional().describe('Workflows kept in worker memory (default: the SDK\'s, from available memory)'),
+  WANFLOW_MAX_API_CALLS_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .default(12)
+    .describe(
+      'Activities started per second on the task queue, across all workers (enforced by the Temporal server). Each activity makes ' +
+        'one or two Model Studio requests, so 12 keeps a fleet under the service\'s 20 queries per second',
+    ),
 });
 export type WorkerConfig = z.infer<typeof WorkerEnvSchema>;
 

@@ -46,6 +46,8 @@ export async function runWorker(cfg: WorkerConfig = loadConfig(WorkerEnvSchema))
       worker: {
         maxConcurrentActivityTaskExecutions: cfg.WANFLOW_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: cfg.WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
+        maxTaskQueueActivitiesPerSecond: cfg.WANFLOW_MAX_API_CALLS_PER_SECOND,
+        ...(cfg.WANFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: cfg.WANFLOW_MAX_CACHED_WORKFLOWS } : {}),
       },
     });
     process.stderr.write(

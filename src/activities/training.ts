@@ -20,6 +20,8 @@ export interface PollTrainingArgs {
   lastStatus: string;
   /** Tenth of progress last reported (-1: unknown). */
   lastBucket: number;
+  /** Log lines already seen (from the previous snapshot), so a new poll does not read the log from its start. */
+  knownLogLines?: number;
 }
 
 /** Reads `epoch X/Y` progress from log lines, newest first. */
@@ -117,13 +119,13 @@ export function createTrainingActivities(ds: DashScope) {
       const job = await ds.fineTunes.retrieve(args.jobId);
       const changed = job.status !== args.lastStatus || TERMINAL.has(job.status);
       let tail: string[] = [];
-      let logTotal = prev.logTotal ?? 0;
+      let logTotal = prev.logTotal ?? args.knownLogLines ?? 0;
       if (changed || (job.status === 'RUNNING' && info.attempt % 2 === 1)) {
         const logs = await logsTail(args.jobId, logTotal);
         tail = logs.lines;
         logTotal = logs.total;
       }
-      const snap = snapshotOf(job, tail);
+      const snap = { ...snapshotOf(job, tail), logLines: logTotal };
       const bucket = snap.progress === undefined ? -1 : Math.floor(snap.progress * 10);
       if (changed || (tail.length > 0 && bucket > args.lastBucket)) return snap;
       heartbeat({ logTotal });

@@ -44,12 +44,13 @@ async function* readFileChunks(path: string, expectedSize: number): AsyncGenerat
   const handle = await open(path, 'r');
   const pending: Array<Promise<Uint8Array>> = [];
   try {
-    const pool = Array.from({ length: POOL }, () => Buffer.allocUnsafe(READ_CHUNK));
-    let next = 0; // index of the next chunk to start reading
     const chunks = Math.ceil(expectedSize / READ_CHUNK);
+    // Small files get small buffers: many concurrent uploads of small datasets must not cost 8 MiB each.
+    const pool = Array.from({ length: Math.min(POOL, Math.max(1, chunks)) }, () => Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, expectedSize))));
+    let next = 0; // index of the next chunk to start reading
     const startRead = () => {
       const i = next++;
-      const buf = pool[i % POOL]!;
+      const buf = pool[i % pool.length]!;
       const position = i * READ_CHUNK;
       const length = Math.min(READ_CHUNK, expectedSize - position);
       pending.push(

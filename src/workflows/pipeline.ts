@@ -200,7 +200,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
           'pollTraining',
           p.poll(input.polling.training as Duration, '14d'),
           `poll ${jobId} ${snap.status}${snap.epoch !== undefined ? ` epoch ${snap.epoch}/${snap.totalEpochs}` : ''}`,
-          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap) },
+          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap), knownLogLines: snap.logLines },
         );
         status.job = snap;
         status.trainingEtaMs = estimateEta(snap, status.stageStartedAtMs);

@@ -56,6 +56,8 @@ export interface JobSnapshot {
   /** Fraction 0..1 from the logs when they tell it. */
   progress?: number;
   logsTail: string[];
+  /** Lines in the job's log when last read (the next poll reads only what follows). */
+  logLines?: number;
   /** Job-reported message on failure. */
   message?: string;
   createTime?: string;

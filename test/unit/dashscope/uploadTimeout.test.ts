@@ -52,7 +52,7 @@ test('a slow but steady upload longer than timeoutMs succeeds, byte-exact (poole
       bytes += c.length;
       chunks.push(c);
       req.pause();
-      setTimeout(() => req.resume(), 4);
+      setTimeout(() => req.resume(), 10); // ~384 chunks of 64 KiB: the upload takes several seconds
     });
     req.on('end', () => {
       received = Buffer.concat(chunks);
@@ -60,12 +60,13 @@ test('a slow but steady upload longer than timeoutMs succeeds, byte-exact (poole
       res.end(JSON.stringify({ id: 'file-ft-slow', bytes, created_at: 1, filename: 'big.zip', purpose: 'fine-tune' }));
     });
   });
-  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 1_000 });
+  // A generous inactivity timeout, so a loaded CI machine's event-loop stalls do not trip it; still far below the total.
+  const ds = new DashScope({ apiKey: 'sk-unit-timeout', baseUrl: server.url, timeoutMs: 2_500 });
   const started = Date.now();
   const res = await ds.files.upload(file);
   const elapsed = Date.now() - started;
   expect(res.bytes).toBeGreaterThan(SIZE);
-  expect(elapsed).toBeGreaterThan(1_000);
+  expect(elapsed).toBeGreaterThan(2_500);
   // the file part sits between the multipart preamble and epilogue
   const start = received.indexOf('\r\n\r\n', received.indexOf('filename=')) + 4;
   const part = received.subarray(start, start + SIZE);
