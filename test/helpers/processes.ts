@@ -20,7 +20,7 @@ export interface WorkerProcess {
 
 /** Starts `node --import tsx src/worker.ts` with the given environment; resolves once it says it polls its task queue. */
 export async function spawnWorker(env: Record<string, string>, readyTimeoutMs = 60_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...TSX_ARGS, 'src/worker.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TSX_ARGS, 'src/worker.ts'], { cwd: ROOT, env: { ...process.env, WANFLOW_MAX_API_CALLS_PER_SECOND: '1000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: string[] = [];
   child.stdout!.on('data', (b: Buffer) => chunks.push(b.toString('utf8')));
   child.stderr!.on('data', (b: Buffer) => chunks.push(b.toString('utf8')));

@@ -66,6 +66,8 @@ export async function spawnWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
       DASHSCOPE_BASE_URL: opts.baseUrl,
       DASHSCOPE_API_KEY: EMULATOR_DEFAULT_API_KEY,
       DASHSCOPE_TIMEOUT_MS: '30000',
+      // Tests run emulated time hundreds of times faster than the service's; do not hold them to its request rate.
+      WANFLOW_MAX_API_CALLS_PER_SECOND: '1000',
       ...opts.env,
     },
   });
