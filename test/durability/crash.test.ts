@@ -167,7 +167,7 @@ async function chain(kind: Kind): Promise<ScenarioRow> {
     process.stderr.write(`${kind} history:\n${acts.join('\n')}\n${trace.join('\n')}\n`);
   }
   points.push(`${kind}: effects ${JSON.stringify(check.counts)}${kind === 'before' ? `; held creates the server completed after the client died: ${heldActed.join(', ') || 'none'}` : ''}`);
-  expect({ kind, duplicates: check.duplicates, counts: check.counts }).toMatchObject({ kind, duplicates: 0 });
+  expect({ kind, duplicates: check.duplicates, extraTasks: check.extraTasks, counts: check.counts }).toMatchObject({ kind, duplicates: 0, extraTasks: 0 });
   expect(check.orphans).toEqual([]);
   expect(check.counts).toMatchObject({ 'file.created': 1, 'job.created': 1, 'export.created': 1, 'deployment.created': 1 });
   expect(result.checkpoint).toMatch(/^checkpoint-\d+$/);
@@ -192,7 +192,7 @@ test('SIGKILL of the worker at 15 points: every pipeline succeeds with one file,
   for (const s of settled) if (s.status === 'fulfilled') rows.push(s.value);
   publishResults('crash', rows, [
     ...points,
-    'extra video tasks: submitVideo cannot find a task an earlier attempt created (no task list in the client or the emulator); counted, not yet prevented.',
+    'extra video tasks: a retried submit adopts the task its lost response hid (tasks.list); must be 0.',
   ]);
   const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as Error);
   if (failures.length > 0) throw new Error(failures.map((f) => f.stack ?? String(f)).join('\n\n'));

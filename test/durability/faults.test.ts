@@ -43,7 +43,7 @@ async function scenario(slug: string, name: string, samples: number[], faults?: 
   const check = await checkEffects(bench, results, log);
   let retries = 0;
   for (const h of handles) retries += (await activityRetries(h)).retries;
-  expect({ name, duplicates: check.duplicates, counts: check.counts }).toMatchObject({ name, duplicates: 0 });
+  expect({ name, duplicates: check.duplicates, extraTasks: check.extraTasks, counts: check.counts }).toMatchObject({ name, duplicates: 0, extraTasks: 0 });
   expect(check.orphans).toEqual([]);
   for (const k of ['file.created', 'job.created', 'export.created', 'deployment.created']) expect(check.counts[k]).toBe(samples.length);
   for (const h of handles) expect((await h.describe()).status.name).toBe('COMPLETED');

@@ -91,7 +91,7 @@ test('dev server stopped and restarted on its sqlite file during training and du
   await worker.stop();
   const log = await bench.requests();
   const check = await checkEffects(bench, [result], log);
-  expect({ duplicates: check.duplicates, counts: check.counts }).toMatchObject({ duplicates: 0 });
+  expect({ duplicates: check.duplicates, extraTasks: check.extraTasks, counts: check.counts }).toMatchObject({ duplicates: 0, extraTasks: 0 });
   expect(check.orphans).toEqual([]);
   expect(check.counts).toMatchObject({ 'file.created': 1, 'job.created': 1, 'export.created': 1, 'deployment.created': 1 });
   expect(result.deployedModel).toBe(deployed);
