@@ -210,7 +210,7 @@ export class RequestCollector {
   }
 }
 
-export async function startEnv(name: string, opts: { timeScale: number; maxConcurrentJobs: number; workerConcurrency?: { activities: number; workflowTasks: number }; maxCachedWorkflows?: number }): Promise<Env> {
+export async function startEnv(name: string, opts: { timeScale: number; maxConcurrentJobs: number; workerConcurrency?: { activities: number; workflowTasks: number }; maxCachedWorkflows?: number; workerHeapMb?: number }): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), `wanflow-bench-${name}-`));
   log(`starting a Temporal dev server and the emulator (time scale ${opts.timeScale}) in ${dir}`);
   const dev = await startDevServer();
@@ -230,6 +230,8 @@ export async function startEnv(name: string, opts: { timeScale: number; maxConcu
       // The worker's default cap (12 activities per service second, which keeps a fleet under the 20 QPS limit),
       // in bench time: emulated seconds pass timeScale times faster.
       WANFLOW_MAX_API_CALLS_PER_SECOND: String(12 * opts.timeScale),
+      // A worker sized for a container: cap V8's heap (otherwise it grows lazily toward a quarter of the host's RAM).
+      ...(opts.workerHeapMb ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim() } : {}),
     },
     opts.workerConcurrency,
     opts.maxCachedWorkflows,

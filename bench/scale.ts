@@ -2,9 +2,10 @@
  * Scale benchmark: N concurrent pipelines (default 1000) through the full chain (dataset → upload → job → training →
  * final checkpoint → deploy → RUNNING; no generation) on ONE worker process against the emulator.
  *
- *   npm run bench scale [-- --pipelines N] [--time-scale S] [--activities A] [--workflow-tasks W] [--max-cached C]
+ *   npm run bench scale [-- --pipelines N] [--time-scale S] [--activities A] [--workflow-tasks W] [--max-cached C] [--worker-heap-mb H]
  *
- * --max-cached C sets WANFLOW_MAX_CACHED_WORKFLOWS=C on the worker (src/worker.ts).
+ * --max-cached C sets WANFLOW_MAX_CACHED_WORKFLOWS=C on the worker (src/worker.ts); --worker-heap-mb H runs it with
+ * --max-old-space-size=H (a worker sized for a container).
  *
  * Poll intervals are the production defaults (training 60 s, deployment 30 s) divided by the time scale, so the
  * emulator's request rate divided by the time scale is the rate the real service would see.
@@ -26,11 +27,13 @@ export default async function scaleBench(args: string[]): Promise<void> {
   const workflowTasks = Math.round(numFlag(args, 'workflow-tasks', 200));
   const maxCachedFlag = flag(args, 'max-cached');
   const maxCached = maxCachedFlag === undefined ? undefined : Math.round(Number(maxCachedFlag));
+  const heapFlag = flag(args, 'worker-heap-mb');
+  const workerHeapMb = heapFlag === undefined ? undefined : Math.round(Number(heapFlag));
   // 134 epochs × 6 steps = 804 steps (the service's minimum is 800): 40 min of steps, ~49 emulated min of job.
   const nEpochs = 134;
   const evalEpochs = 14;
 
-  const env = await startEnv('scale', { timeScale, maxConcurrentJobs: n, workerConcurrency: { activities, workflowTasks }, maxCachedWorkflows: maxCached });
+  const env = await startEnv('scale', { timeScale, maxConcurrentJobs: n, workerConcurrency: { activities, workflowTasks }, maxCachedWorkflows: maxCached, workerHeapMb });
   try {
     log(`writing ${n} distinct datasets …`);
     const datasets = await pool(Array.from({ length: n }, (_, i) => i), 8, (i) => writeVariantDataset(join(env.dir, 'datasets'), i));
@@ -132,15 +135,15 @@ export default async function scaleBench(args: string[]): Promise<void> {
       '',
       `- Chain: dataset (12 samples, distinct first prompt) → upload → job (${BENCH_MODEL}, n_epochs ${nEpochs} = ${nEpochs * STEPS_PER_EPOCH} steps, ~49 emulated min) → final checkpoint → deploy → RUNNING; no generation.`,
       `- Poll intervals: production defaults ÷ ${timeScale} (training 60 s, deployment 30 s emulated). Service QPS = emulator request rate ÷ time scale.`,
-      `- Worker: \`node --import tsx src/worker.ts\`${maxCached === undefined ? '' : ` with WANFLOW_MAX_CACHED_WORKFLOWS=${maxCached}`}, WANFLOW_MAX_API_CALLS_PER_SECOND=12 per service second (×${timeScale} in bench time), maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
+      `- Worker: \`node --import tsx src/worker.ts\`${maxCached === undefined ? '' : ` with WANFLOW_MAX_CACHED_WORKFLOWS=${maxCached}`}${workerHeapMb ? `, --max-old-space-size=${workerHeapMb}` : ''}, WANFLOW_MAX_API_CALLS_PER_SECOND=12 per service second (×${timeScale} in bench time), maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
       '- WFT latency from histories: WorkflowTaskScheduled → WorkflowTaskStarted (queueing in the task queue) and Started → Completed (worker processing).',
       `- The dev server, emulator and bench driver share the same ${m.cores} cores with the worker (and other engineers' work).`,
       failures.length ? `- Failures (${failures.length}): ${[...new Set(failures)].slice(0, 5).join('; ')}` : '- No failures.',
       `- ${machineLine(m)}`,
     ].join('\n');
-    writeResults(maxCached === undefined ? 'scale' : `scale-cached${maxCached}`, {
+    writeResults(`scale${maxCached === undefined ? '' : `-cached${maxCached}`}${workerHeapMb ? `-heap${workerHeapMb}` : ''}`, {
       machine: m,
-      params: { pipelines: n, timeScale, activities, workflowTasks, maxCachedWorkflows: maxCached ?? 'SDK default', nEpochs, evalEpochs, model: BENCH_MODEL },
+      params: { pipelines: n, timeScale, activities, workflowTasks, maxCachedWorkflows: maxCached ?? 'SDK default', workerHeapMb: workerHeapMb ?? 'V8 default', nEpochs, evalEpochs, model: BENCH_MODEL },
       succeeded,
       failures: failures.slice(0, 20),
       wallSeconds: wallS,

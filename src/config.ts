@@ -27,7 +27,7 @@ export type TemporalConfig = z.infer<typeof TemporalEnvSchema>;
 export const WorkerEnvSchema = TemporalEnvSchema.extend({
   DASHSCOPE_API_KEY: z.string().min(1, 'DASHSCOPE_API_KEY is required: the Model Studio API key (Singapore region)'),
   DASHSCOPE_BASE_URL: z.url().default(DEFAULT_DASHSCOPE_BASE_URL).describe('Host root; the emulator or the real service'),
-  DASHSCOPE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  DASHSCOPE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000).describe('Per-request inactivity timeout; below the activities\' 2 min start-to-close'),
   WANFLOW_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(100),
   WANFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional().describe('Workflows kept in worker memory (default: the SDK\'s, from available memory)'),

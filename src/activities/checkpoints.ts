@@ -5,7 +5,7 @@ import { PIPELINE_FAILURE_TYPES } from '../workflows/options';
 import type { CheckpointInfo, PreviewResult } from '../workflows/types';
 import { checkpointStep, compareCheckpoints } from '../workflows/util';
 import { downloadTo } from './download';
-import { finalFailure, notDoneYet } from './errors';
+import { createCallOptions, finalFailure, notDoneYet } from './errors';
 
 const EXPORT_DONE = 'SUCCEEDED';
 const EXPORT_FINAL = new Set(['FAILED', 'UNSUPPORTED']);
@@ -69,7 +69,7 @@ export function createCheckpointActivities(ds: DashScope) {
         return { adopted: true };
       }
       try {
-        const ok = await ds.fineTunes.export(args.jobId, args.checkpoint, args.modelName);
+        const ok = await ds.fineTunes.export(args.jobId, args.checkpoint, args.modelName, createCallOptions());
         if (!ok) throw new Error(`export of ${args.checkpoint} was not accepted (output=false); retrying`);
         return { adopted: false };
       } catch (err) {

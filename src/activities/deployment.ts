@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, type DashScope } from '../dashscope';
 import type { AigcConfig } from '../workflows/input';
 import { PIPELINE_FAILURE_TYPES } from '../workflows/options';
 import type { DeploymentSnapshot } from '../workflows/types';
-import { finalFailure, notDoneYet } from './errors';
+import { createCallOptions, finalFailure, notDoneYet } from './errors';
 
 /** Deployment statuses that no amount of waiting turns into RUNNING. */
 const DEPLOYMENT_FINAL = new Set(['FAILED', 'ARREARS_DOWN', 'UPDATING_FAILED', 'OFFLINING', 'DELETING']);
@@ -16,7 +16,7 @@ export function createDeploymentActivities(ds: DashScope) {
      */
     async createDeployment(args: { modelName: string; aigcConfig: AigcConfig }): Promise<DeploymentSnapshot> {
       try {
-        const d = await ds.deployments.create({ model_name: args.modelName, capacity: 1, plan: 'lora', aigc_config: args.aigcConfig });
+        const d = await ds.deployments.create({ model_name: args.modelName, capacity: 1, plan: 'lora', aigc_config: args.aigcConfig }, createCallOptions());
         log.info('deployment created', { deployedModel: d.deployed_model, status: d.status });
         return { deployedModel: d.deployed_model, modelName: d.model_name ?? args.modelName, status: d.status, adopted: false };
       } catch (err) {

@@ -1,3 +1,4 @@
+import { activityInfo, cancellationSignal } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { DashScopeError, RateLimitError } from '../dashscope/errors';
 import { NOT_DONE_TYPE } from '../workflows/options';
@@ -45,4 +46,15 @@ export function notDoneYet(message: string): ApplicationFailure {
 /** A failure no retry can fix, with the API's own message. */
 export function finalFailure(type: string, message: string, details?: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
+}
+
+/**
+ * Options for a call that creates something remotely: the HTTP call ends (and the attempt fails) well before the
+ * activity's start-to-close timeout, so Temporal never starts a retry while this attempt's request is still in flight
+ * (two creates racing is how a duplicate job would be born). Also follows the activity's cancellation.
+ */
+export function createCallOptions(): { timeoutMs: number; signal: AbortSignal } {
+  const info = activityInfo();
+  const budget = info.startToCloseTimeoutMs > 0 ? Math.floor(info.startToCloseTimeoutMs * 0.6) : 60_000;
+  return { timeoutMs: Math.max(1_000, Math.min(60_000, budget)), signal: cancellationSignal() };
 }

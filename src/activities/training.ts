@@ -1,7 +1,7 @@
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { DashScope, FineTuneJob } from '../dashscope';
 import type { JobSnapshot } from '../workflows/types';
-import { notDoneYet } from './errors';
+import { createCallOptions, notDoneYet } from './errors';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 const LOG_TAIL = 10;
@@ -98,7 +98,7 @@ export function createTrainingActivities(ds: DashScope) {
         training_type: 'efficient_sft',
         hyper_parameters: args.hyperParameters,
         job_name: args.jobName,
-      });
+      }, createCallOptions());
       log.info('created fine-tune job', { jobId: job.job_id, jobName: args.jobName });
       return snapshotOf(job, []);
     },

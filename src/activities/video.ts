@@ -6,7 +6,7 @@ import type { DashScope } from '../dashscope';
 import { PIPELINE_FAILURE_TYPES } from '../workflows/options';
 import type { GeneratedVideo, VideoImage } from '../workflows/types';
 import { downloadTo } from './download';
-import { finalFailure, notDoneYet } from './errors';
+import { createCallOptions, finalFailure, notDoneYet } from './errors';
 import { readZipEntries } from './zipEntries';
 
 const MIME: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.bmp': 'image/bmp' };
@@ -72,7 +72,7 @@ export function createVideoActivities(ds: DashScope) {
       if (args.prompt) input.prompt = args.prompt;
       const task = await ds.videoSynthesis.create(
         { model: args.deployedModel, input, parameters: { resolution, prompt_extend: false } },
-        { route: spec.route },
+        { route: spec.route, ...createCallOptions() },
       );
       log.info('video task submitted', { taskId: task.task_id, model: args.deployedModel });
       return task.task_id;
