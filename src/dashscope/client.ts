@@ -179,6 +179,8 @@ export class DashScope {
       headers['content-type'] = spec.body.contentType;
       headers['content-length'] = String(total);
       body = spec.body.open((n) => {
+        // Once aborted (caller's signal or our timeout), stop reading the file and reporting progress.
+        if (controller.signal.aborted) throw controller.signal.reason ?? new Error('aborted');
         sent += n;
         arm();
         spec.onProgress?.(sent, total);
