@@ -29,6 +29,16 @@ export async function connectClient(cfg: TemporalConfig): Promise<{ client: Clie
   return { client: new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), close: () => connection.close() };
 }
 
+/** Runs `fn` with a connected client, closing the connection afterwards whatever happens. */
+export async function withClient<T>(cfg: TemporalConfig, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { client, close } = await connectClient(cfg);
+  try {
+    return await fn(client);
+  } finally {
+    await close();
+  }
+}
+
 export function addTemporalFlags<T extends { option(flags: string, description: string): T }>(cmd: T): T {
   return cmd
     .option('--address <host:port>', 'Temporal frontend (env TEMPORAL_ADDRESS, default localhost:7233)')

@@ -7,7 +7,7 @@ import { formatValidateResult, runValidate } from './validate';
 import { defaultWorkflowId, startPipeline, WORKFLOW_TYPE } from '../pipelines';
 import { AigcConfigSchema, DEFAULT_AIGC_CONFIG, MODEL_IDS, type PipelineInput } from '../workflows/input';
 import { approveCheckpointUpdate } from '../workflows/messages';
-import { addTemporalFlags, collectSet, connectClient, printJson, temporalConfig, type TemporalFlags } from './common';
+import { addTemporalFlags, collectSet, printJson, temporalConfig, withClient, type TemporalFlags } from './common';
 import { followPipeline, queryStatus, rootMessage, type FollowOutcome } from './follow';
 import { describe as describeStatus } from './progress';
 import { formatDuration } from '../workflows/util';
@@ -158,23 +158,19 @@ export function pipelineCommands(): Command[] {
     .action(async (zip: string | undefined, flags: RunFlags) => {
       const cfg = temporalConfig(flags);
       const { input, workflowId } = await buildRunInput(zip, flags);
-      const { client, close } = await connectClient(cfg);
-      try {
+      await withClient(cfg, async (client) => {
         const started = await startPipeline(client, input, { taskQueue: cfg.WANFLOW_TASK_QUEUE, workflowId });
         if (flags.json && !flags.follow) printJson({ workflowId, attached: started.attached });
         else if (!flags.json) {
           process.stderr.write(`${started.attached ? 'attached to the running pipeline' : 'started pipeline'} ${workflowId}\n`);
         }
         if (flags.follow) process.exitCode = await followWithDetach(client, workflowId, flags.json);
-      } finally {
-        await close();
-      }
+      });
     });
 
   const status = addTemporalFlags(new Command('status').description("Show a pipeline's stage, job progress, checkpoints and deployment").argument('<workflow-id>')).action(
     async (workflowId: string, flags: TemporalFlags) => {
-      const { client, close } = await connectClient(temporalConfig(flags));
-      try {
+      await withClient(temporalConfig(flags), async (client) => {
         const handle = client.workflow.getHandle(workflowId);
         const d = await handle.describe();
         const s = await queryStatus(client, handle).catch(() => undefined);
@@ -194,57 +190,47 @@ export function pipelineCommands(): Command[] {
           s.error ? `  error: ${s.error}` : undefined,
         ];
         process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
-      } finally {
-        await close();
-      }
+      });
     },
   );
 
   const follow = addTemporalFlags(new Command('follow').description('Show live progress until the pipeline ends (Ctrl-C detaches; it keeps running)').argument('<workflow-id>')).action(
     async (workflowId: string, flags: TemporalFlags) => {
-      const { client, close } = await connectClient(temporalConfig(flags));
-      try {
+      await withClient(temporalConfig(flags), async (client) => {
         process.exitCode = await followWithDetach(client, workflowId, flags.json);
-      } finally {
-        await close();
-      }
+      });
     },
   );
 
   const approve = addTemporalFlags(
     new Command('approve').description('Choose the checkpoint to deploy for a pipeline waiting for approval').argument('<workflow-id>').argument('<checkpoint>', '"final" or checkpoint-<step>'),
   ).action(async (workflowId: string, checkpoint: string, flags: TemporalFlags) => {
-    const { client, close } = await connectClient(temporalConfig(flags));
-    try {
-      const r = await client.workflow.getHandle(workflowId).executeUpdate(approveCheckpointUpdate, { args: [checkpoint] });
-      if (flags.json) printJson(r);
-      else process.stdout.write(`approved ${r.checkpoint} for ${workflowId}\n`);
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new Error(`approval rejected: ${rootMessage(err)}`);
-      throw err;
-    } finally {
-      await close();
-    }
+    await withClient(temporalConfig(flags), async (client) => {
+      try {
+        const r = await client.workflow.getHandle(workflowId).executeUpdate(approveCheckpointUpdate, { args: [checkpoint] });
+        if (flags.json) printJson(r);
+        else process.stdout.write(`approved ${r.checkpoint} for ${workflowId}\n`);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new Error(`approval rejected: ${rootMessage(err)}`);
+        throw err;
+      }
+    });
   });
 
   const cancel = addTemporalFlags(new Command('cancel').description('Cancel a pipeline: its training job is cancelled and a deployment it created deleted (per its cleanup option)').argument('<workflow-id>')).action(
     async (workflowId: string, flags: TemporalFlags) => {
-      const { client, close } = await connectClient(temporalConfig(flags));
-      try {
+      await withClient(temporalConfig(flags), async (client) => {
         await client.workflow.getHandle(workflowId).cancel();
         if (flags.json) printJson({ workflowId, cancelRequested: true });
         else process.stdout.write(`cancellation requested for ${workflowId}; clean-up runs in the pipeline (wanflow follow ${workflowId})\n`);
-      } finally {
-        await close();
-      }
+      });
     },
   );
 
   const list = addTemporalFlags(
     new Command('list').description('List pipelines with their stage and model').option('--all', 'include closed pipelines (default: running only)').option('--limit <n>', 'at most n', positiveInt, 50),
   ).action(async (flags: TemporalFlags & { all?: boolean; limit: number }) => {
-    const { client, close } = await connectClient(temporalConfig(flags));
-    try {
+    await withClient(temporalConfig(flags), async (client) => {
       const query = `WorkflowType = '${WORKFLOW_TYPE}'${flags.all ? '' : " AND ExecutionStatus = 'Running'"}`;
       const rows: { workflowId: string; status: string; stage?: string; model?: string; jobId?: string; deployedModel?: string; started: string }[] = [];
       for await (const w of client.workflow.list({ query })) {
@@ -265,9 +251,7 @@ export function pipelineCommands(): Command[] {
       for (const r of rows) {
         process.stdout.write(`${r.workflowId}  ${r.status}  ${r.stage ?? '-'}  ${r.model ?? '-'}  ${r.jobId ?? ''} ${r.deployedModel ?? ''}\n`);
       }
-    } finally {
-      await close();
-    }
+    });
   });
 
   return [run, status, follow, approve, cancel, list];
