@@ -1,9 +1,9 @@
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { DashScope, FineTuneJob } from '../dashscope';
 import type { JobSnapshot } from '../workflows/types';
+import { progressBucket, TERMINAL_JOB_STATUSES } from '../workflows/util';
 import { createCallOptions, notDoneYet } from './errors';
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 const LOG_TAIL = 10;
 
 export interface CreateJobArgs {
@@ -42,7 +42,7 @@ function isOurs(job: FineTuneJob, args: CreateJobArgs): boolean {
   if (job.job_name === args.jobName) return true;
   const ignoresName = !job.job_name || job.job_name === job.job_id;
   const sameFiles = JSON.stringify([...(job.training_file_ids ?? [])].sort()) === JSON.stringify([...args.trainingFileIds].sort());
-  return ignoresName && sameFiles && !TERMINAL.has(job.status);
+  return ignoresName && sameFiles && !TERMINAL_JOB_STATUSES.has(job.status);
 }
 
 export function snapshotOf(job: FineTuneJob, logsTail: string[]): JobSnapshot {
@@ -117,7 +117,7 @@ export function createTrainingActivities(ds: DashScope) {
       const info = activityInfo();
       const prev = (info.heartbeatDetails as { logTotal?: number } | undefined) ?? {};
       const job = await ds.fineTunes.retrieve(args.jobId);
-      const changed = job.status !== args.lastStatus || TERMINAL.has(job.status);
+      const changed = job.status !== args.lastStatus || TERMINAL_JOB_STATUSES.has(job.status);
       let tail: string[] = [];
       let logTotal = prev.logTotal ?? args.knownLogLines ?? 0;
       if (changed || (job.status === 'RUNNING' && info.attempt % 2 === 1)) {
@@ -126,8 +126,7 @@ export function createTrainingActivities(ds: DashScope) {
         logTotal = logs.total;
       }
       const snap = { ...snapshotOf(job, tail), logLines: logTotal };
-      const bucket = snap.progress === undefined ? -1 : Math.floor(snap.progress * 10);
-      if (changed || (tail.length > 0 && bucket > args.lastBucket)) return snap;
+      if (changed || (tail.length > 0 && progressBucket(snap) > args.lastBucket)) return snap;
       heartbeat({ logTotal });
       const where = snap.epoch !== undefined ? ` epoch ${snap.epoch}/${snap.totalEpochs}` : '';
       throw notDoneYet(`${args.jobId} ${job.status}${where}`);
@@ -136,7 +135,7 @@ export function createTrainingActivities(ds: DashScope) {
     /** Cancels a job that is still training (clean-up). Already-ended jobs are left as they are. */
     async cancelJob(jobId: string): Promise<JobSnapshot> {
       const job = await ds.fineTunes.retrieve(jobId);
-      if (TERMINAL.has(job.status) || job.status === 'CANCELING') return snapshotOf(job, []);
+      if (TERMINAL_JOB_STATUSES.has(job.status) || job.status === 'CANCELING') return snapshotOf(job, []);
       await ds.fineTunes.cancel(jobId);
       log.info('canceled fine-tune job', { jobId });
       return snapshotOf(await ds.fineTunes.retrieve(jobId), []);

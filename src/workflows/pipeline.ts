@@ -23,13 +23,12 @@ import * as presets from './options';
 import { PIPELINE_FAILURE_TYPES } from './options';
 import { WanflowBaseModel, WanflowDeployedModel, WanflowJobId, WanflowStage } from './search-attributes';
 import { renderDetails } from './details';
-import { checkpointStep, compareCheckpoints, durationToMs, formatBytes, shortHash } from './util';
+import { checkpointStep, compareCheckpoints, durationToMs, formatBytes, progressBucket, shortHash, TERMINAL_JOB_STATUSES } from './util';
 import type { CheckpointInfo, JobSnapshot, PipelineResult, PipelineStatus, Stage, VideoImage } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 const acts = proxyActivities<Activities>(presets.apiCall);
 
-const TERMINAL_JOB = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
 /** Calls an activity with a preset and a one-line summary that the Web UI shows. */
 function call<K extends keyof Activities>(
@@ -195,7 +194,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       // 4. Wait for training: each poll returns only on news (a status change or another tenth of progress).
       enter('training');
       let snap: JobSnapshot = status.job!;
-      while (!TERMINAL_JOB.has(snap.status)) {
+      while (!TERMINAL_JOB_STATUSES.has(snap.status)) {
         snap = await call(
           'pollTraining',
           p.poll(input.polling.training as Duration, '14d'),
@@ -330,7 +329,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
   async function cleanUp(reason: 'cancel' | 'failure'): Promise<void> {
     const before = status.stage;
     const opts = input.cleanup;
-    const jobStillRunning = created.jobId && status.job && !TERMINAL_JOB.has(status.job.status);
+    const jobStillRunning = created.jobId && status.job && !TERMINAL_JOB_STATUSES.has(status.job.status);
     const deleteDeployment =
       created.deployedModel &&
       (opts.deleteDeployment === 'on-cancel-or-failure' || opts.deleteDeployment === (reason === 'cancel' ? 'on-cancel' : 'on-failure'));
@@ -353,10 +352,6 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     }
     log.info('clean-up done', { reason, stageBefore: before });
   }
-}
-
-function progressBucket(snap: JobSnapshot): number {
-  return snap.progress === undefined ? -1 : Math.floor(snap.progress * 10);
 }
 
 function estimateEta(snap: JobSnapshot, trainingStartedMs: number): number | undefined {

@@ -1,6 +1,14 @@
 /** Small pure helpers for workflow code (deterministic, no Node APIs). */
 import type { Duration } from '@temporalio/common';
-import type { CheckpointInfo } from './types';
+import type { CheckpointInfo, JobSnapshot } from './types';
+
+/** Fine-tune job statuses after which nothing changes any more. */
+export const TERMINAL_JOB_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
+/** Tenth of the epochs done (0..10), or -1 when the logs have not told the progress: a training poll returns when it grows. */
+export function progressBucket(snap: Pick<JobSnapshot, 'progress'>): number {
+  return snap.progress === undefined ? -1 : Math.floor(snap.progress * 10);
+}
 
 /** The step number of `checkpoint-<step>`; NaN when the name has another shape. */
 export function checkpointStep(name: string): number {
