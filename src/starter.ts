@@ -19,7 +19,9 @@ export function buildProgram(): Command {
   program.addCommand(emulatorCommand());
   program.addCommand(
     new Command('worker').description('Run a wanflow worker (configured by environment: TEMPORAL_ADDRESS, DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL, ...)').action(async () => {
-      const { runWorker } = await import('./worker');
+      // require, not import(): the bin runs these sources through tsx's CommonJS hook, which dynamic import() bypasses.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { runWorker } = require('./worker') as typeof import('./worker');
       await runWorker();
     }),
   );
