@@ -16,6 +16,11 @@ export interface RequestLogEntry {
   status: number;
   fault?: string;
   lostResponse?: boolean;
+  /** `hold` test fault: the effect was performed and the response held (`heldMs` so far, once it ended). */
+  heldResponse?: boolean;
+  heldMs?: number;
+  /** `hold` test fault: the client's connection closed while its response was held (the reply was never sent). */
+  clientClosedWhileHeld?: boolean;
   effect?: string;
   resourceId?: string;
 }

@@ -2,8 +2,10 @@
  * Injected faults for customer paths: 429 Throttling (with Retry-After), 500 InternalError, connection resets,
  * slow responses, and lost responses (the effect happens, then the connection is destroyed without a reply).
  * Set as rates, and as "the next N matching requests" rules with an optional method and path regex filter.
+ * TEST FAULT, not a service behaviour: `hold` performs the effect, then holds the response (`delayMs`, default 60 s)
+ * so a test can kill the client inside the window between "done remotely" and "reply received".
  */
-export type FaultKind = '429' | '500' | 'reset' | 'lost' | 'slow';
+export type FaultKind = '429' | '500' | 'reset' | 'lost' | 'slow' | 'hold';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -12,7 +14,7 @@ export interface FaultRule {
   method?: string;
   /** A regular expression matched against the path (without query). */
   path?: string;
-  /** For kind 'slow': the delay; defaults to the config's slowMs or 1000. */
+  /** For kind 'slow': the delay; defaults to the config's slowMs or 1000. For kind 'hold': how long the response is held (default 60 000). */
   delayMs?: number;
 }
 
@@ -29,9 +31,12 @@ export interface FaultConfig {
 export interface FaultDecision {
   kind?: Exclude<FaultKind, 'slow'>;
   delayMs: number;
+  /** For kind 'hold': how long the response is held after the effect. */
+  holdMs?: number;
 }
 
-const KINDS: FaultKind[] = ['429', '500', 'reset', 'lost', 'slow'];
+const KINDS: FaultKind[] = ['429', '500', 'reset', 'lost', 'slow', 'hold'];
+export const DEFAULT_HOLD_MS = 60_000;
 
 /** Validates a fault config from the admin API or CLI, naming the bad field. */
 export function parseFaultConfig(input: unknown): FaultConfig {
@@ -95,10 +100,11 @@ export class Faults {
       if (rule.count <= 0) continue;
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (rule.path && !new RegExp(rule.path).test(path)) continue;
-      if (rule.kind === 'lost' && !stateChanging) continue;
+      if ((rule.kind === 'lost' || rule.kind === 'hold') && !stateChanging) continue;
       rule.count--;
       this.config.next = rules.filter((r) => r.count > 0);
       if (rule.kind === 'slow') return { delayMs: rule.delayMs ?? (delayMs || 1000) };
+      if (rule.kind === 'hold') return { kind: 'hold', delayMs, holdMs: rule.delayMs ?? DEFAULT_HOLD_MS };
       return { kind: rule.kind, delayMs };
     }
     const c = this.config;

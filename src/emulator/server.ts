@@ -39,12 +39,36 @@ export class EmulatorServer {
     });
   }
 
-  private record(ctx: Ctx, status: number, extra: Partial<RequestLogEntry> = {}): void {
+  private record(ctx: Ctx, status: number, extra: Partial<RequestLogEntry> = {}): RequestLogEntry {
     const entry: RequestLogEntry = { seq: ++this.seq, time: new Date().toISOString(), method: ctx.method, path: ctx.path, status, ...extra };
     if (ctx.effect) entry.effect = ctx.effect;
     if (ctx.resourceId) entry.resourceId = ctx.resourceId;
     this.log.push(entry);
     if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
+    return entry;
+  }
+
+  /**
+   * The `hold` test fault: the effect is done and logged; the reply waits `holdMs` unless the client's connection
+   * closes first (a killed worker), which the log entry then records. Resolves true when the reply may still be sent.
+   */
+  private hold(ctx: Ctx, req: IncomingMessage, status: number, holdMs: number): Promise<boolean> {
+    const entry = this.record(ctx, status, { fault: 'hold', heldResponse: true });
+    const started = Date.now();
+    const socket = req.socket;
+    return new Promise((resolve) => {
+      const done = (open: boolean) => {
+        clearTimeout(timer);
+        socket.off('close', onClose);
+        entry.heldMs = Date.now() - started;
+        if (!open) entry.clientClosedWhileHeld = true;
+        resolve(open);
+      };
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(!socket.destroyed), holdMs);
+      if (socket.destroyed) done(false);
+      else socket.once('close', onClose);
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -84,7 +108,11 @@ export class EmulatorServer {
       req.socket.destroy();
       return;
     }
-    this.record(ctx, reply.status);
+    if (fault.kind === 'hold') {
+      if (!(await this.hold(ctx, req, reply.status, fault.holdMs ?? 0))) return;
+    } else {
+      this.record(ctx, reply.status);
+    }
     const close: Record<string, string> = !req.complete ? { connection: 'close' } : {};
     sendJson(res, reply.status, reply.body, { ...reply.headers, ...close });
     if (!req.complete) req.resume();

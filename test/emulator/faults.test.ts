@@ -93,6 +93,47 @@ test('a lost export: the export exists although the caller saw a socket error', 
   expect((await api(emu.url, 'GET', `/api/v1/fine-tunes/${id}/checkpoints`)).body.output[0].checkpoint).toBe('checkpoint-2400');
 });
 
+test('hold (test fault): the job is created, the reply waits delayMs and then arrives', async () => {
+  await setFaults({ next: [{ kind: 'hold', count: 1, method: 'POST', path: '^/api/v1/fine-tunes$', delayMs: 400 }] });
+  const t = Date.now();
+  const r = await api(emu.url, 'POST', '/api/v1/fine-tunes', { ...jobBody, training_file_ids: [fileId] });
+  expect(Date.now() - t).toBeGreaterThanOrEqual(390);
+  expect(r.status).toBe(200);
+  const entry = await lastLog();
+  expect(entry).toMatchObject({ fault: 'hold', heldResponse: true, effect: 'job.created', resourceId: r.body.output.job_id });
+  expect(entry.heldMs).toBeGreaterThanOrEqual(390);
+  expect(entry.clientClosedWhileHeld).toBeUndefined();
+  await api(emu.url, 'POST', `/api/v1/fine-tunes/${r.body.output.job_id}/cancel`);
+});
+
+test('hold (test fault): a client that dies while its reply is held never gets one; the effect stays and the log says so', async () => {
+  await setFaults({ next: [{ kind: 'hold', count: 1, method: 'POST', path: '^/api/v1/fine-tunes$', delayMs: 60_000 }] });
+  const ac = new AbortController();
+  const pending = request(`${emu.url}/api/v1/fine-tunes`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk-wanflow-emulator', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...jobBody, training_file_ids: [fileId] }),
+    signal: ac.signal,
+  });
+  const held = async () => (await api(emu.url, 'GET', '/__emulator/requests')).body.requests.findLast((e: { fault?: string }) => e.fault === 'hold');
+  let entry;
+  for (const deadline = Date.now() + 10_000; !(entry = await held()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  expect(entry).toMatchObject({ effect: 'job.created', heldResponse: true });
+  ac.abort();
+  await expect(pending).rejects.toThrow();
+  for (const deadline = Date.now() + 10_000; !(entry = await held()).clientClosedWhileHeld && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  expect(entry.clientClosedWhileHeld).toBe(true);
+  expect(entry.heldMs).toBeLessThan(30_000);
+  expect((await api(emu.url, 'GET', '/__emulator/state')).body.jobs.map((j: { jobId: string }) => j.jobId)).toContain(entry.resourceId);
+  await api(emu.url, 'POST', `/api/v1/fine-tunes/${entry.resourceId}/cancel`);
+});
+
+test('hold (test fault) never applies to reads', async () => {
+  await setFaults({ next: [{ kind: 'hold', count: 1, method: 'GET', path: '^/api/v1/fine-tunes$', delayMs: 60_000 }] });
+  expect((await api(emu.url, 'GET', '/api/v1/fine-tunes')).status).toBe(200);
+  expect((await lastLog()).fault).toBeUndefined();
+});
+
 test('next rules of every kind are consumed in order; admin and media paths are never faulted', async () => {
   await setFaults({ next: [{ kind: '500', count: 1 }, { kind: '429', count: 1 }, { kind: 'slow', count: 1, delayMs: 200 }] });
   expect((await request(`${emu.url}/__emulator/state`)).statusCode).toBe(200);
