@@ -9,7 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { startPipeline } from '../../src/pipelines';
 import { createBench, effectCounts, type Bench } from '../helpers/pipeline';
 import { failureOf, markdownTable } from '../helpers/outcomes';
-import { runCli, spawnWorker, type WorkerProcess } from '../helpers/processes';
+import { runCli, spawnWorkerProcess, type WorkerProcess } from '../helpers/processes';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
@@ -56,12 +56,12 @@ function hits(text: string): number {
 }
 
 test('the API keys appear in no history, worker output or CLI output', async () => {
-  const env = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TEMPORAL_NAMESPACE: bench.temporal.namespace, DASHSCOPE_BASE_URL: bench.emulator.url };
+  const common = { baseUrl: bench.emulator.url, namespace: bench.temporal.namespace };
   const goodQueue = uniqueTaskQueue('secrets-good');
   const wrongQueue = uniqueTaskQueue('secrets-wrong');
   const [good, wrong] = await Promise.all([
-    spawnWorker({ ...env, WANFLOW_TASK_QUEUE: goodQueue, DASHSCOPE_API_KEY: KEY }),
-    spawnWorker({ ...env, WANFLOW_TASK_QUEUE: wrongQueue, DASHSCOPE_API_KEY: WRONG_KEY }),
+    spawnWorkerProcess({ ...common, taskQueue: goodQueue, apiKey: KEY }),
+    spawnWorkerProcess({ ...common, taskQueue: wrongQueue, apiKey: WRONG_KEY }),
   ]);
   workers.push(good, wrong);
 
@@ -82,7 +82,6 @@ test('the API keys appear in no history, worker output or CLI output', async () 
   });
   const unauthorized = await startPipeline(bench.temporal.client, bench.input('wan2.2-i2v-flash', dataset), { taskQueue: wrongQueue, workflowId: ids.unauthorized });
   const result = await ok.handle.result();
-  expect(result.deployedModel).toBeTruthy();
   const failure = await failureOf(unauthorized.handle);
   expect(failure).toMatchObject({ type: 'AuthenticationError', attempts: 1 });
   const log = await bench.requests();
@@ -91,6 +90,8 @@ test('the API keys appear in no history, worker output or CLI output', async () 
   expect(log.filter((r) => r.fault === '429').length).toBe(1);
   expect(log.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(1);
   expect(effectCounts(log)['job.created']).toBe(1);
+  // The result names the one deployment the service created (not merely some non-empty string).
+  expect(log.filter((r) => r.effect === 'deployment.created').map((r) => r.resourceId)).toEqual([result.deployedModel]);
 
 
   const cliEnv = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TEMPORAL_NAMESPACE: bench.temporal.namespace };

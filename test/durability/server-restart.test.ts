@@ -14,8 +14,8 @@ import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { statusQuery } from '../../src/workflows/messages';
 import type { PipelineResult } from '../../src/workflows/types';
 import { createBench, waitFor, type Bench } from '../helpers/pipeline';
-import { activityRetries, checkEffects, durabilityInput, maybeRecordHistory, publishResults, type ScenarioRow } from '../helpers/durability';
-import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { durabilityInput, maybeRecordHistory, publishResults, Scenario, type ScenarioRow } from '../helpers/durability';
+import { spawnWorkerProcess, type WorkerProcess } from '../helpers/processes';
 
 jest.setTimeout(240_000);
 
@@ -47,65 +47,50 @@ function freePort(): Promise<number> {
 }
 
 test('dev server stopped and restarted on its sqlite file during training and during deployment', async () => {
-  const started = Date.now();
-  dir = await mkdtemp(join(tmpdir(), 'wanflow-restart-'));
-  const port = await freePort();
-  const dbFilename = join(dir, 'temporal.sqlite');
-  server = await startDevServer({ port, dbFilename });
-  connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
-  bench = await createBench('restart');
-  worker = await spawnWorkerProcess({ taskQueue: bench.taskQueue, baseUrl: bench.emulator.url, temporalAddress: server.address });
-
-  // A longer training (4800 steps, about 7 s at time scale 2000) so the first outage surely starts while it trains.
-  const input = await durabilityInput(bench, await bench.dataset('i2v', 12), { nEpochs: 1600, evalEpochs: 400 });
-  const workflowId = `restart-${randomUUID().slice(0, 8)}`;
-  const { handle } = await startPipeline(client, input, { taskQueue: bench.taskQueue, workflowId });
-  let restarts = 0;
-  const restart = async () => {
-    await server!.stop();
+  const sc = new Scenario('dev server stop + start on its sqlite file, during training and during deployment');
+  const { row, problems } = await sc.run(() => bench, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanflow-restart-'));
+    const port = await freePort();
+    const dbFilename = join(dir, 'temporal.sqlite');
     server = await startDevServer({ port, dbFilename });
-    restarts++;
-  };
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection, namespace: server.namespace });
+    bench = await createBench('restart');
+    const b = bench;
+    worker = await spawnWorkerProcess({ taskQueue: b.taskQueue, baseUrl: b.emulator.url, temporalAddress: server.address });
 
-  // 1. While training.
-  await waitFor(async () => (await handle.query(statusQuery)).stage === 'training', 60_000, 'training');
-  await restart();
-  expect(worker.child.exitCode).toBeNull();
+    // A longer training (4800 steps, about 7 s at time scale 2000) so the first outage surely starts while it trains.
+    const input = await durabilityInput(b, await b.dataset('i2v', 12), { nEpochs: 1600, evalEpochs: 400 });
+    const workflowId = `restart-${randomUUID().slice(0, 8)}`;
+    const { handle } = await startPipeline(client, input, { taskQueue: b.taskQueue, workflowId });
+    sc.track(handle);
+    const restart = async () => {
+      await server!.stop();
+      server = await startDevServer({ port, dbFilename });
+      sc.crashes++;
+    };
 
-  // 2. While deploying: hold the new deployment PENDING (scenario knob) across the outage, then let it run.
-  const deployed = await waitFor(
-    async () => (await bench!.requests()).find((r) => r.effect === 'deployment.created')?.resourceId,
-    120_000,
-    'deployment.created',
-  );
-  await bench.admin('scenario/deployment-status', { deployedModel: deployed, status: 'PENDING' });
-  await waitFor(async () => (await handle.query(statusQuery)).stage === 'deploying', 30_000, 'deploying');
-  await restart();
-  expect(worker.child.exitCode).toBeNull();
-  // The reconnected worker answers queries again, and the pipeline is still waiting for its deployment.
-  await waitFor(async () => (await handle.query(statusQuery)).stage === 'deploying', 60_000, 'query after restart');
-  await bench.admin('scenario/deployment-status', { deployedModel: deployed, status: 'RUNNING' });
+    // 1. While training.
+    await waitFor(async () => (await handle.query(statusQuery)).stage === 'training', 60_000, 'training');
+    await restart();
+    sc.expect(worker.child.exitCode === null, 'the worker exited during the first outage');
 
-  const result: PipelineResult = await handle.result();
-  await worker.stop();
-  const log = await bench.requests();
-  const check = await checkEffects(bench, [result], log);
-  expect({ duplicates: check.duplicates, extraTasks: check.extraTasks, counts: check.counts }).toMatchObject({ duplicates: 0, extraTasks: 0 });
-  expect(check.orphans).toEqual([]);
-  expect(check.counts).toMatchObject({ 'file.created': 1, 'job.created': 1, 'export.created': 1, 'deployment.created': 1 });
-  expect(result.deployedModel).toBe(deployed);
-  expect((await handle.describe()).status.name).toBe('COMPLETED');
-  await maybeRecordHistory('server-restart', handle);
-  rows.push({
-    scenario: 'dev server stop + start on its sqlite file, during training and during deployment',
-    pipelines: 1,
-    crashes: restarts,
-    faults: 0,
-    retries: (await activityRetries(handle)).retries,
-    duplicates: check.duplicates,
-    extraTasks: check.extraTasks,
-    orphans: check.orphans.length,
-    wallMs: Date.now() - started,
+    // 2. While deploying: hold the new deployment PENDING (scenario knob) across the outage, then let it run.
+    const deployed = await waitFor(async () => (await b.requests()).find((r) => r.effect === 'deployment.created')?.resourceId, 120_000, 'deployment.created');
+    await b.admin('scenario/deployment-status', { deployedModel: deployed, status: 'PENDING' });
+    await waitFor(async () => (await handle.query(statusQuery)).stage === 'deploying', 30_000, 'deploying');
+    await restart();
+    sc.expect(worker.child.exitCode === null, 'the worker exited during the second outage');
+    // The reconnected worker answers queries again, and the pipeline is still waiting for its deployment.
+    await waitFor(async () => (await handle.query(statusQuery)).stage === 'deploying', 60_000, 'query after restart');
+    await b.admin('scenario/deployment-status', { deployedModel: deployed, status: 'RUNNING' });
+
+    const result: PipelineResult = await handle.result();
+    await worker.stop();
+    sc.expect(result.deployedModel === deployed, `the result names ${result.deployedModel}, the service deployed ${deployed}`);
+    await maybeRecordHistory('server-restart', handle);
   });
+  rows.push(row);
+  if (problems.length) throw new Error(problems.join('\n'));
+  expect(row).toMatchObject({ pipelines: 1, crashes: 2, outcome: 'passed' });
 });

@@ -14,6 +14,7 @@ import type { PipelineResult } from '../../src/workflows/types';
 import { NOT_DONE_TYPE } from '../../src/workflows/options';
 import { effectCounts, type Bench } from './pipeline';
 import { emulatorState, markdownTable } from './outcomes';
+import { RESULTS_JSON, writeReadmeDurabilityTable } from './durabilityReport';
 
 export const MODEL: ModelId = 'wan2.2-i2v-flash';
 
@@ -84,15 +85,19 @@ export interface EffectCheck {
   orphans: string[];
 }
 
-/** Exactly-once and orphan check for pipelines that all SUCCEEDED, over the emulator's whole log and state. */
-export async function checkEffects(bench: Bench, results: PipelineResult[], log?: RequestLogEntry[]): Promise<EffectCheck> {
+/**
+ * Exactly-once and orphan check over the emulator's whole log and state: creations beyond one of each per pipeline
+ * (`pipelines`, default the results) are duplicates; live resources no result names are orphans.
+ */
+export async function checkEffects(bench: Bench, results: PipelineResult[], log?: RequestLogEntry[], pipelines = results.length): Promise<EffectCheck> {
   const entries = log ?? (await bench.requests());
   const counts = effectCounts(entries);
-  const n = results.length;
+  const n = pipelines;
   const duplicates = ['file.created', 'job.created', 'export.created', 'deployment.created']
     .map((k) => Math.max(0, (counts[k] ?? 0) - n))
     .reduce((a, b) => a + b, 0);
-  const extraTasks = Math.max(0, (counts['task.created'] ?? 0) - results.reduce((a, r) => a + r.artifacts.videos.length, 0));
+  // One task per video a result names; a pipeline that did not finish may have made at most its one.
+  const extraTasks = Math.max(0, (counts['task.created'] ?? 0) - results.reduce((a, r) => a + r.artifacts.videos.length, 0) - (pipelines - results.length));
   const state = await emulatorState(bench);
   const orphans: string[] = [];
   const jobIds = new Set(results.map((r) => r.jobId));
@@ -108,6 +113,7 @@ export async function checkEffects(bench: Bench, results: PipelineResult[], log?
 
 export interface ScenarioRow {
   scenario: string;
+  /** Workflows the scenario started (counted, not declared). */
   pipelines: number;
   crashes: number;
   faults: number;
@@ -116,31 +122,129 @@ export interface ScenarioRow {
   extraTasks: number;
   orphans: number;
   wallMs: number;
+  /** 'passed', or 'FAILED: <first problem>' (the test then fails). */
+  outcome: string;
 }
 
-const HEADER = ['scenario', 'pipelines', 'crashes injected', 'faults injected', 'activity retries', 'duplicates', 'extra video tasks', 'orphans', 'wall time'];
+/**
+ * One row of a durability table, measured whatever happens: the body starts pipelines (`track`), injects crashes and
+ * faults and may assert as it goes; `finish` then reads the emulator's log and state and the histories, adds the
+ * standard checks (all COMPLETED, 0 duplicates, 0 extra tasks, 0 orphans, at least one pipeline) and returns the row,
+ * with the problems found (a thrown error of the body included). A failed scenario is a row too.
+ */
+export class Scenario {
+  readonly started = Date.now();
+  readonly handles: WorkflowHandle[] = [];
+  readonly problems: string[] = [];
+  readonly results: PipelineResult[] = [];
+  crashes = 0;
+  check: EffectCheck | undefined;
+
+  constructor(readonly name: string) {}
+
+  track(handle: WorkflowHandle): WorkflowHandle {
+    this.handles.push(handle);
+    return handle;
+  }
+
+  /** Records a problem unless `ok`; returns ok. */
+  expect(ok: boolean, problem: string): boolean {
+    if (!ok) this.problems.push(problem);
+    return ok;
+  }
+
+  async run(bench: () => Bench | undefined, body: (sc: Scenario) => Promise<void>): Promise<{ row: ScenarioRow; problems: string[] }> {
+    try {
+      await body(this);
+    } catch (err) {
+      this.problems.push(`threw: ${(err as Error).stack ?? String(err)}`);
+    }
+    return this.finish(bench());
+  }
+
+  async finish(bench: Bench | undefined): Promise<{ row: ScenarioRow; problems: string[] }> {
+    const row: ScenarioRow = { scenario: this.name, pipelines: this.handles.length, crashes: this.crashes, faults: 0, retries: 0, duplicates: 0, extraTasks: 0, orphans: 0, wallMs: 0, outcome: '' };
+    try {
+      this.expect(this.handles.length > 0, 'no pipeline was started');
+      for (const h of this.handles) {
+        const status = (await h.describe()).status.name;
+        if (status === 'RUNNING') {
+          this.problems.push(`${h.workflowId} still RUNNING when measured (terminated)`);
+          await h.terminate('durability scenario ended').catch(() => undefined);
+          continue;
+        }
+        if (!this.expect(status === 'COMPLETED', `${h.workflowId} ended ${status}`)) continue;
+        this.results.push((await h.result()) as PipelineResult);
+        row.retries += (await activityRetries(h)).retries;
+      }
+      if (bench) {
+        const log = await bench.requests();
+        row.faults = log.filter((r) => r.fault).length;
+        this.check = await checkEffects(bench, this.results, log, this.handles.length);
+        row.duplicates = this.check.duplicates;
+        row.extraTasks = this.check.extraTasks;
+        row.orphans = this.check.orphans.length;
+        this.expect(row.duplicates === 0, `duplicates: ${row.duplicates} (effects ${JSON.stringify(this.check.counts)})`);
+        this.expect(row.extraTasks === 0, `extra video tasks: ${row.extraTasks}`);
+        this.expect(row.orphans === 0, `orphans: ${this.check.orphans.join(', ')}`);
+        for (const k of ['file.created', 'job.created', 'export.created', 'deployment.created'])
+          this.expect((this.check.counts[k] ?? 0) === this.handles.length, `${k}: ${this.check.counts[k] ?? 0} for ${this.handles.length} pipeline(s)`);
+      } else this.problems.push('no emulator to measure');
+    } catch (err) {
+      this.problems.push(`measuring failed: ${(err as Error).message}`);
+    }
+    row.wallMs = Date.now() - this.started;
+    row.outcome = this.problems.length ? `FAILED: ${this.problems[0].split('\n')[0].slice(0, 160)}` : 'passed';
+    return { row, problems: this.problems };
+  }
+}
+
+/** Throws with every problem of every failed scenario (call after publishing the rows). */
+export function failOnProblems(outcomes: { row: ScenarioRow; problems: string[] }[]): void {
+  const failed = outcomes.filter((o) => o.problems.length > 0);
+  if (failed.length) throw new Error(failed.map((o) => `${o.row.scenario}:\n  ${o.problems.join('\n  ')}`).join('\n\n'));
+}
+
+const HEADER = ['scenario', 'pipelines', 'crashes injected', 'faults injected', 'activity retries', 'duplicates', 'extra video tasks', 'orphans', 'wall time', 'outcome'];
 
 export function formatRows(rows: ScenarioRow[]): string {
   return markdownTable(
     HEADER,
-    rows.map((r) => [r.scenario, r.pipelines, r.crashes, r.faults, r.retries, r.duplicates, r.extraTasks, r.orphans, `${(r.wallMs / 1000).toFixed(1)} s`]),
+    rows.map((r) => [r.scenario, r.pipelines, r.crashes, r.faults, r.retries, r.duplicates, r.extraTasks, r.orphans, `${(r.wallMs / 1000).toFixed(1)} s`, r.outcome]),
   );
 }
 
-const RESULTS = join(__dirname, '..', 'durability', 'results.md');
+const DURABILITY_DIR = join(__dirname, '..', 'durability');
+const RESULTS = join(DURABILITY_DIR, 'results.md');
 
-/** Prints a file's table and stores it as its own section of test/durability/results.md (other files' sections kept). */
+export interface ResultsFile {
+  [section: string]: { writtenAt: string; rows: ScenarioRow[]; notes: string[] };
+}
+
+export function readResultsJson(): ResultsFile {
+  return existsSync(RESULTS_JSON) ? (JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as ResultsFile) : {};
+}
+
+/**
+ * Prints a file's table and stores it as its own section of test/durability/results.md and results.json (other files'
+ * sections kept), then re-renders the README's durability table from results.json (./durabilityReport).
+ */
 export function publishResults(section: string, rows: ScenarioRow[], notes: string[] = []): string {
-  const body = [`## ${section}`, '', formatRows(rows), ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
+  const writtenAt = new Date().toISOString();
+  const body = [`## ${section}`, '', `Run of ${writtenAt}.`, '', formatRows(rows), ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
   process.stderr.write(`\n${body}\n`);
   const start = `<!-- ${section}:start -->`;
   const end = `<!-- ${section}:end -->`;
-  const title = '# Durability suite results\n\nWritten by `npm run test:durability` (test/durability). One section per test file; the last run of each file.\n';
+  const title = '# Durability suite results\n\nWritten by `npm run test:durability` (test/durability). One section per test file; the last run of each file. Every number is measured by that run; a failed scenario is a row with outcome FAILED.\n';
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : title;
   const block = `${start}\n${body}${end}`;
   const re = new RegExp(`${start.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?${end.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
   text = re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(RESULTS, text);
+  const json = readResultsJson();
+  json[section] = { writtenAt, rows, notes };
+  writeFileSync(RESULTS_JSON, `${JSON.stringify(json, null, 1)}\n`);
+  writeReadmeDurabilityTable();
   return body;
 }
 

@@ -126,13 +126,32 @@ export function effectCounts(log: RequestLogEntry[]): Record<string, number> {
   return counts;
 }
 
-/** Waits until `check` returns a value (not undefined/false), polling; never a fixed sleep. */
+/** Errors a check cannot recover from by waiting: a bug in the check or a failed assertion inside it. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError || (typeof err === 'object' && err !== null && 'matcherResult' in err);
+}
+
+/**
+ * Waits until `check` returns a value (not undefined/false), polling; never a fixed sleep. A check that throws is
+ * retried (a query while a worker starts, a request while a server restarts) and its last error is part of the timeout
+ * message; a programming error or a failed assertion inside the check is rethrown at once.
+ */
 export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const v = await check().catch(() => undefined);
+    let v: T | undefined | false;
+    try {
+      v = await check();
+    } catch (err) {
+      if (isProgrammingError(err)) throw err;
+      lastError = err;
+      v = undefined;
+    }
     if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
