@@ -55,16 +55,65 @@ afterAll(async () => {
   }
 });
 
-function outcomeText(o: FailureOutcome | { type: string; message: string }): string {
+function outcomeText(o: { type: string; message: string }): string {
   return `${o.type}: ${o.message.replace(/\s+/g, ' ').slice(0, 80)}`;
 }
 
-async function record(name: string, expected: string, outcome: FailureOutcome | { type: string; message: string; attempts: number | '-' }, keep: string[] = []) {
-  // A job being canceled settles in 30 emulated seconds; wait for it so a CANCELING job is not mistaken for a clean one.
-  await waitFor(async () => !(await emulatorState(bench)).jobs.some((j) => j.status === 'CANCELING'), 30_000, 'no CANCELING jobs');
-  const orphans = await orphansOf(bench, undefined, keep);
-  rows.push([name, expected, outcomeText(outcome), outcome.attempts, orphans.length]);
-  expect(orphans).toEqual([]);
+type Outcome = FailureOutcome | { type: string; message: string; attempts: number | '-' };
+interface CaseContext {
+  /** Registers the measured outcome as soon as it is known (so a later failed assertion still has it in its row). */
+  note<T extends Outcome>(o: T): T;
+  /** Deployments this case expects to stay (adopted ones). */
+  keep: string[];
+}
+
+/**
+ * A bad-input case whose row is written whatever happens: the body runs, then orphans are measured on the service; the
+ * row carries the measured outcome, attempts and orphans, and 'FAILED: …' when an assertion or the orphan check failed
+ * (the test then fails too).
+ */
+function badCase(title: string, name: string, expected: string, body: (c: CaseContext) => Promise<void>): void {
+  test(title, async () => {
+    let outcome: Outcome | undefined;
+    const ctx: CaseContext = {
+      note: (o) => {
+        outcome = o;
+        return o;
+      },
+      keep: [],
+    };
+    await bench.admin('requests', undefined, 'DELETE');
+    let error: unknown;
+    try {
+      await body(ctx);
+    } catch (err) {
+      error = err;
+    }
+    // A job being canceled settles in 30 emulated seconds; wait for it so a CANCELING job is not mistaken for a clean one.
+    let orphans: string[] | string;
+    try {
+      await waitFor(async () => !(await emulatorState(bench)).jobs.some((j) => j.status === 'CANCELING'), 30_000, 'no CANCELING jobs');
+      orphans = await orphansOf(bench, undefined, ctx.keep);
+    } catch (err) {
+      orphans = `not measured: ${(err as Error).message}`;
+    }
+    const failed = error ? `FAILED: ${String((error as Error).message ?? error).split('\n').filter(Boolean).slice(0, 2).join(' ').slice(0, 120)}` : '';
+    rows.push([name, expected, `${outcome ? outcomeText(outcome) : 'no outcome'}${failed ? ` — ${failed}` : ''}`, outcome?.attempts ?? '?', typeof orphans === 'string' ? orphans : orphans.length]);
+    if (error) throw error;
+    expect(orphans).toEqual([]);
+  });
+}
+
+/** A fine-tune job of its own, trained to SUCCEEDED through the client (checkpoints 300…1200), for cases that need one. */
+async function trainedJob(): Promise<{ jobId: string; finetunedOutput: string }> {
+  const file = await bench.dashscope.files.upload((await bench.dataset('i2v', 12)).path);
+  const job = await bench.dashscope.fineTunes.create({ model: 'wan2.2-i2v-flash', training_file_ids: [file.id], training_type: 'efficient_sft', hyper_parameters: { n_epochs: 400, eval_epochs: 100 } });
+  const done = await waitFor(async () => {
+    const j = await bench.dashscope.fineTunes.retrieve(job.job_id);
+    return ['SUCCEEDED', 'FAILED', 'CANCELED'].includes(j.status) ? j : undefined;
+  }, 90_000, `job ${job.job_id} to finish`);
+  if (done.status !== 'SUCCEEDED' || !done.finetuned_output) throw new Error(`training of ${job.job_id} ended ${done.status}`);
+  return { jobId: done.job_id, finetunedOutput: done.finetuned_output };
 }
 
 async function extraWorker(dashscope: DashScope): Promise<string> {
@@ -112,33 +161,23 @@ async function run(name: string, input: PipelineInput, taskQueue = bench.taskQue
   return handle;
 }
 
-/** Jobs of earlier cases that SUCCEEDED (their outputs and checkpoints serve the export and deployment cases). */
-const succeeded: { jobId: string; finetunedOutput: string }[] = [];
-async function rememberJob(handle: { query: (q: typeof statusQuery) => Promise<{ jobId?: string }> }) {
-  const { jobId } = await handle.query(statusQuery);
-  const job = (await emulatorState(bench)).jobs.find((j) => j.jobId === jobId);
-  if (job?.status === 'SUCCEEDED' && job.finetunedOutput) succeeded.push({ jobId: job.jobId, finetunedOutput: job.finetunedOutput });
-}
-
-test('5 samples: DatasetInvalid naming the 10-sample minimum, 1 attempt, nothing uploaded', async () => {
+badCase('5 samples: DatasetInvalid naming the 10-sample minimum, 1 attempt, nothing uploaded', '5 samples', 'DatasetInvalid, no upload', async ({ note, keep }) => {
   const handle = await run('few', bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 5)));
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'DatasetInvalid', activity: 'inspectAndPlan', attempts: 1 });
   expect(o.message).toMatch(/10/);
   expect(effectCounts(await bench.requests())['file.created'] ?? 0).toBe(0);
-  await record('5 samples', 'DatasetInvalid, no upload', o);
 });
 
-test('a referenced file missing from the zip: DatasetInvalid naming the file, 1 attempt, nothing uploaded', async () => {
+badCase('a referenced file missing from the zip: DatasetInvalid naming the file, 1 attempt, nothing uploaded', 'missing video_011.mp4', 'DatasetInvalid naming the file', async ({ note, keep }) => {
   const handle = await run('missing', bench.input('wan2.2-i2v-flash', await datasetMissingFile()));
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'DatasetInvalid', attempts: 1 });
   expect(o.message).toContain('video_011.mp4');
   expect(effectCounts(await bench.requests())['file.created'] ?? 0).toBe(0);
-  await record('missing video_011.mp4', 'DatasetInvalid naming the file', o);
 });
 
-test('n_epochs 100 (< 800 steps): PlanInvalid with the catalog message, 1 attempt', async () => {
+badCase('n_epochs 100 (< 800 steps): PlanInvalid with the catalog message, 1 attempt', 'n_epochs=100', 'PlanInvalid, catalog message', async ({ note, keep }) => {
   const dataset = await bench.dataset('i2v', 12);
   const report = await inspectDataset(dataset.path, { model: 'wan2.2-i2v-flash', kind: 'training' });
   let catalogMessage = '';
@@ -149,34 +188,39 @@ test('n_epochs 100 (< 800 steps): PlanInvalid with the catalog message, 1 attemp
   }
   expect(catalogMessage).toMatch(/800/);
   const handle = await run('plan', bench.input('wan2.2-i2v-flash', dataset, { hyperParameters: { n_epochs: '100' } }));
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'PlanInvalid', activity: 'inspectAndPlan', attempts: 1, message: catalogMessage });
   expect(effectCounts(await bench.requests())['file.created'] ?? 0).toBe(0);
-  await record('n_epochs=100', 'PlanInvalid, catalog message', o);
 });
 
-test('an unknown model is rejected at start, naming the field; no workflow starts', async () => {
+badCase('an unknown model is rejected at start, naming the field; no workflow starts', 'model wan9.9-i2v-turbo', 'rejected at start naming `model`', async ({ note }) => {
   const workflowId = wid('model');
+  await bench.admin('requests', undefined, 'DELETE');
   const input = { ...bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12)), model: 'wan9.9-i2v-turbo' } as unknown as PipelineInput;
   const err = (await startPipeline(bench.temporal.client, input, { taskQueue: bench.taskQueue, workflowId }).catch((e: unknown) => e)) as Error;
+  // Measured: the workflow executions with that id (so no activity attempt could run), and the service calls made.
+  const executions: string[] = [];
+  for await (const w of bench.temporal.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) executions.push(w.runId);
+  const describe = await bench.temporal.client.workflow.getHandle(workflowId).describe().then(() => 'exists', (e: Error) => e.name);
+  note({ type: err?.name ?? 'none', message: err?.message ?? 'not rejected', attempts: executions.length === 0 && describe === 'WorkflowNotFoundError' ? '-' : executions.length });
   expect(err).toBeInstanceOf(Error);
   expect(err.message).toMatch(/\bmodel\b/);
-  await expect(bench.temporal.client.workflow.getHandle(workflowId).describe()).rejects.toThrow();
-  rows.push(['model wan9.9-i2v-turbo', 'rejected at start naming `model`', outcomeText({ type: err.name, message: err.message }), '-', 0]);
+  expect(describe).toBe('WorkflowNotFoundError');
+  expect(executions).toEqual([]);
+  expect(await bench.requests()).toEqual([]);
 });
 
-test('a wrong API key: AuthenticationError after exactly 1 attempt, one 401 request', async () => {
+badCase('a wrong API key: AuthenticationError after exactly 1 attempt, one 401 request', 'wrong API key (401)', 'AuthenticationError, 1 attempt', async ({ note, keep }) => {
   const taskQueue = await extraWorker(new DashScope({ apiKey: 'sk-wrong-key-for-this-test', baseUrl: bench.emulator.url, timeoutMs: 30_000 }));
   const handle = await run('401', bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12)), taskQueue);
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'AuthenticationError', activity: 'uploadDataset', attempts: 1 });
   const log = await bench.requests();
   expect(log.filter((r) => r.status === 401)).toHaveLength(1);
   expect(log.filter((r) => r.status !== 401)).toHaveLength(0);
-  await record('wrong API key (401)', 'AuthenticationError, 1 attempt', o);
 });
 
-test('403 AccessDenied on job creation: PermissionDeniedError after exactly 1 attempt, no job', async () => {
+badCase('403 AccessDenied on job creation: PermissionDeniedError after exactly 1 attempt, no job', '403 on job create (proxy)', 'PermissionDeniedError, 1 attempt', async ({ note, keep }) => {
   // The emulator's only API 403 (synchronous video synthesis) is unreachable through the client, and its fault API
   // cannot force a status; a forwarding proxy answers the job creation with the service's 403 body instead.
   const proxy = await startStatusProxy(bench.emulator.url, [
@@ -190,49 +234,50 @@ test('403 AccessDenied on job creation: PermissionDeniedError after exactly 1 at
   stoppers.push(() => proxy.close());
   const taskQueue = await extraWorker(new DashScope({ apiKey: 'sk-wanflow-emulator', baseUrl: proxy.url, timeoutMs: 30_000 }));
   const handle = await run('403', bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12)), taskQueue);
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'PermissionDeniedError', activity: 'createFineTuneJob', attempts: 1 });
   expect(o.message).toMatch(/Access denied/);
   expect(proxy.answered).toHaveLength(1);
   expect(effectCounts(await bench.requests())['job.created'] ?? 0).toBe(0);
-  await record('403 on job create (proxy)', 'PermissionDeniedError, 1 attempt', o);
 });
 
-test('a job that FAILS with a message: FineTuneJobFailed carrying it', async () => {
+badCase('a job that FAILS with a message: FineTuneJobFailed carrying it', 'job FAILED (scenario)', 'FineTuneJobFailed with the message', async ({ note, keep }) => {
   const message = 'data process error: video_003.mp4 cannot be decoded (moov atom not found)';
   await bench.admin('scenario/job-failure', { message, atFraction: 0.4 });
   const handle = await run('jobfail', bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12), { hyperParameters: SMALL }));
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'FineTuneJobFailed', activity: 'workflow' });
   expect(o.message).toContain(message);
-  await record('job FAILED (scenario)', 'FineTuneJobFailed with the message', o);
 });
 
 for (const outcome of ['FAILED', 'UNSUPPORTED'] as const) {
-  test(`an export that ends ${outcome}: ExportFailed, bounded polls`, async () => {
+  badCase(`an export that ends ${outcome}: ExportFailed, bounded polls`, `export ${outcome} (scenario)`, 'ExportFailed', async ({ note, keep }) => {
     const handle = await run(`export-${outcome}`, bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12), { hyperParameters: SMALL, checkpoint: { policy: 'named', name: 'checkpoint-600' } }));
     // The knob applies to the next export; set it while the job trains (before the pipeline exports).
     await bench.admin('scenario/export-outcome', { outcome });
-    const o = await failureOf(handle);
+    const o = note(await failureOf(handle));
     expect(o).toMatchObject({ type: 'ExportFailed', activity: 'pollExport' });
     expect(o.message).toContain(outcome);
-    expect(o.attempts).toBeLessThan(200);
-    expect(effectCounts(await bench.requests())['deployment.created'] ?? 0).toBe(0);
-    await rememberJob(handle);
-    await record(`export ${outcome} (scenario)`, 'ExportFailed', o);
+    // Each pollExport attempt reads the job's exports once: the attempts are exactly the reads after the export, and
+    // the export (5 emulated minutes, 150 ms at scale 2000) ends within a few 200 ms polls.
+    const log = await bench.requests();
+    const exported = log.find((r) => r.effect === 'export.created')!;
+    const reads = log.filter((r) => r.seq > exported.seq && r.method === 'GET' && /\/checkpoints$/.test(r.path));
+    expect(o.attempts).toBe(reads.length);
+    expect(o.attempts).toBeLessThanOrEqual(5);
+    expect(effectCounts(log)['deployment.created'] ?? 0).toBe(0);
   });
 }
 
-test('an unknown named checkpoint: CheckpointUnknown listing the real ones', async () => {
+badCase('an unknown named checkpoint: CheckpointUnknown listing the real ones', 'checkpoint-7 (named)', 'CheckpointUnknown', async ({ note, keep }) => {
   const handle = await run('named', bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12), { hyperParameters: SMALL, checkpoint: { policy: 'named', name: 'checkpoint-7' } }));
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'CheckpointUnknown', activity: 'workflow' });
   expect(o.message).toMatch(/checkpoint-7.*checkpoint-300.*checkpoint-600/);
   expect(effectCounts(await bench.requests())['export.created'] ?? 0).toBe(0);
-  await record('checkpoint-7 (named)', 'CheckpointUnknown', o);
 });
 
-test('approve with an unknown checkpoint: the Update is rejected listing the candidates', async () => {
+badCase('approve with an unknown checkpoint: the Update is rejected listing the candidates', 'approve checkpoint-7', 'Update rejected, candidates listed', async ({ note, keep }) => {
   const handle = await run('approve', bench.input('wan2.2-i2v-flash', await bench.dataset('i2v', 12), { hyperParameters: SMALL, checkpoint: { policy: 'manual', approvalTimeout: '10m', fallback: 'fail' } }));
   const status = await waitFor(async () => {
     const s = await handle.query(statusQuery);
@@ -243,19 +288,17 @@ test('approve with an unknown checkpoint: the Update is rejected listing the can
   const err = (await handle.executeUpdate(approveCheckpointUpdate, { args: ['checkpoint-7'] }).catch((e: unknown) => e)) as WorkflowUpdateFailedError;
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   const why = (err.cause as Error).message;
+  note({ type: 'WorkflowUpdateFailedError', message: why, attempts: '-' });
   for (const c of candidates) expect(why).toContain(c);
   expect((await handle.query(statusQuery)).stage).toBe('awaiting-approval');
   // End it: cancel (nothing to clean: the job finished, nothing deployed).
   await handle.cancel();
   const end = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
   expect(end.cause).toBeInstanceOf(CancelledFailure);
-  await rememberJob(handle);
-  await record('approve checkpoint-7', 'Update rejected, candidates listed', { type: 'WorkflowUpdateFailedError', message: why, attempts: '-' });
 });
 
-test('an export model_name someone else holds (409): ModelNameTaken, 1 attempt', async () => {
-  expect(succeeded.length).toBeGreaterThan(0);
-  const other = succeeded[0];
+badCase('an export model_name someone else holds (409): ModelNameTaken, 1 attempt', 'export model_name taken (409)', 'ModelNameTaken, 1 attempt', async ({ note, keep }) => {
+  const other = await trainedJob();
   await bench.admin('requests', undefined, 'DELETE');
   const workflowId = wid('name409');
   const { handle } = await startPipeline(
@@ -266,16 +309,15 @@ test('an export model_name someone else holds (409): ModelNameTaken, 1 attempt',
   // The pipeline will export as wanflow-<hash of workflow id and first run id>-c600: take that name first, elsewhere.
   const taken = `wanflow-${shortHash(`${workflowId}/${(await handle.describe()).runId}`)}-c600`;
   expect(await bench.dashscope.fineTunes.export(other.jobId, 'checkpoint-900', taken)).toBe(true);
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'ModelNameTaken', activity: 'exportCheckpoint', attempts: 1 });
   expect(o.message).toContain(taken);
   const log = await bench.requests();
   expect(log.filter((r) => r.path.includes('/export/') && r.status === 409)).toHaveLength(1);
-  await record('export model_name taken (409)', 'ModelNameTaken, 1 attempt', o);
 });
 
-test('a deployment that goes FAILED while polled: DeploymentFailed with the API message; the pipeline deletes it', async () => {
-  const model = succeeded[0].finetunedOutput;
+badCase('a deployment that goes FAILED while polled: DeploymentFailed with the API message; the pipeline deletes it', 'deployment FAILED (scenario)', 'DeploymentFailed with message; deleted', async ({ note, keep }) => {
+  const model = (await trainedJob()).finetunedOutput;
   const message = 'Deployment failed: insufficient GPU resources in ap-southeast-1.';
   await bench.admin('requests', undefined, 'DELETE');
   // Hold the first status check long enough to force the status before the pipeline reads it.
@@ -286,16 +328,15 @@ test('a deployment that goes FAILED while polled: DeploymentFailed with the API 
   });
   await waitFor(async () => (await bench.requests()).some((r) => r.effect === 'deployment.created'), 30_000, 'deployment.created');
   await bench.admin('scenario/deployment-status', { deployedModel: model, status: 'FAILED', message });
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'DeploymentFailed', activity: 'pollDeployment', attempts: 1 });
   expect(o.message).toContain(message);
   expect(effectCounts(await bench.requests())).toMatchObject({ 'deployment.created': 1, 'deployment.deleted': 1 });
-  await record('deployment FAILED (scenario)', 'DeploymentFailed with message; deleted', o);
 });
 
-test('a deployment of that name already exists (409): the pipeline adopts it, and on ARREARS_DOWN fails without deleting it', async () => {
-  expect(succeeded.length).toBeGreaterThan(1);
-  const model = succeeded[1].finetunedOutput;
+badCase('a deployment of that name already exists (409): the pipeline adopts it, and on ARREARS_DOWN fails without deleting it', 'deploy name exists (409) + ARREARS_DOWN', 'adopted; DeploymentFailed; kept', async ({ note, keep }) => {
+  const model = (await trainedJob()).finetunedOutput;
+  keep.push(model);
   const message = 'The account is in arrears; top up to resume the service.';
   await bench.dashscope.deployments.create({ model_name: model, capacity: 1, plan: 'lora', aigc_config: DEFAULT_AIGC_CONFIG });
   await bench.admin('scenario/deployment-status', { deployedModel: model, status: 'ARREARS_DOWN', message });
@@ -304,7 +345,7 @@ test('a deployment of that name already exists (409): the pipeline adopts it, an
     taskQueue: bench.taskQueue,
     workflowId: wid('adopt'),
   });
-  const o = await failureOf(handle);
+  const o = note(await failureOf(handle));
   expect(o).toMatchObject({ type: 'DeploymentFailed', activity: 'pollDeployment', attempts: 1 });
   expect(o.message).toContain('ARREARS_DOWN');
   expect(o.message).toContain(message);
@@ -314,5 +355,4 @@ test('a deployment of that name already exists (409): the pipeline adopts it, an
   expect((await handle.query(statusQuery)).deployedModel).toBe(model);
   const still = (await emulatorState(bench)).deployments.find((d) => d.deployedModel === model);
   expect(still?.status).toBe('ARREARS_DOWN');
-  await record('deploy name exists (409) + ARREARS_DOWN', 'adopted; DeploymentFailed; kept', o, [model]);
 });

@@ -12,8 +12,10 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-test('create returns a PENDING deployment of the model', () => {
-  expect(created.deployed_model).toBeTruthy();
+test('create returns a PENDING deployment of the model', async () => {
+  // The name the client parsed is the one the service created.
+  const log = await env.requests();
+  expect(log.filter((r) => r.effect === 'deployment.created').map((r) => r.resourceId)).toEqual([created.deployed_model]);
   expect(created.model_name).toBe(modelName);
   expect(created.status).toBe('PENDING');
   expect(created.plan).toBe('lora');

@@ -35,7 +35,9 @@ test('retrieve follows the job to SUCCEEDED with usage', async () => {
   const done = await waitFor(() => env.ds.fineTunes.retrieve(job.job_id), finished);
   expect(done.status).toBe('SUCCEEDED');
   expect(done.usage).toBeGreaterThan(0);
-  expect(done.end_time).toBeTruthy();
+  // "YYYY-MM-DD hh:mm:ss", not before the job was created.
+  expect(done.end_time).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  expect(String(done.end_time) >= String(done.create_time)).toBe(true);
 });
 
 test('list iterates pages and finds the job', async () => {

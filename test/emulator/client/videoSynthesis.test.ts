@@ -30,7 +30,8 @@ test('create on the deployed LoRA (async header sent), then tasks.retrieve to SU
   const task = await waitFor(() => env.ds.tasks.retrieve(created.task_id), done);
   expect(task.task_status).toBe('SUCCEEDED');
   expect(task.video_url).toMatch(/^http/);
-  expect(task.usage).toBeTruthy();
+  // usage as the service bills it: the default 5 s, one video.
+  expect(task.usage).toMatchObject({ duration: 5, video_count: 1 });
   const log = await env.requests();
   expect(log.some((r) => r.method === 'POST' && r.path === '/api/v1/services/aigc/video-generation/video-synthesis' && r.status === 200)).toBe(true);
 });
