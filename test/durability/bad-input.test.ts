@@ -22,6 +22,7 @@ import { createBench, effectCounts, waitFor, workflowBundle, type Bench } from '
 import { emulatorState, failureOf, markdownTable, orphansOf, type FailureOutcome } from '../helpers/outcomes';
 import { startStatusProxy } from '../helpers/statusProxy';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { maybeRecordHistory } from '../helpers/histories';
 
 jest.setTimeout(120_000);
 
@@ -332,6 +333,7 @@ badCase('a deployment that goes FAILED while polled: DeploymentFailed with the A
   expect(o).toMatchObject({ type: 'DeploymentFailed', activity: 'pollDeployment', attempts: 1 });
   expect(o.message).toContain(message);
   expect(effectCounts(await bench.requests())).toMatchObject({ 'deployment.created': 1, 'deployment.deleted': 1 });
+  await maybeRecordHistory('deployment-failed', handle);
 });
 
 badCase('a deployment of that name already exists (409): the pipeline adopts it, and on ARREARS_DOWN fails without deleting it', 'deploy name exists (409) + ARREARS_DOWN', 'adopted; DeploymentFailed; kept', async ({ note, keep }) => {

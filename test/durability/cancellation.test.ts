@@ -15,6 +15,7 @@ import type { PipelineInput } from '../../src/workflows/input';
 import type { PipelineStatus } from '../../src/workflows/types';
 import { createBench, effectCounts, waitFor, type Bench } from '../helpers/pipeline';
 import { emulatorState, markdownTable } from '../helpers/outcomes';
+import { maybeRecordHistory } from '../helpers/histories';
 
 jest.setTimeout(90_000);
 
@@ -41,7 +42,7 @@ interface Observed {
 async function cancelIn(
   stage: string,
   extra: Partial<PipelineInput>,
-  opts: { slow?: { method: string; path: string }; ready?: (s: PipelineStatus) => boolean | Promise<boolean>; settle?: (o: Observed) => boolean } = {},
+  opts: { slow?: { method: string; path: string }; ready?: (s: PipelineStatus) => boolean | Promise<boolean>; settle?: (o: Observed) => boolean; record?: string } = {},
 ): Promise<Observed> {
   await bench.admin('faults', undefined, 'DELETE');
   await bench.admin('requests', undefined, 'DELETE');
@@ -72,11 +73,13 @@ async function cancelIn(
       effects: effectCounts(log),
     };
   };
-  return waitFor(async () => {
+  const settled = await waitFor(async () => {
     const o = await observe();
     const settled = !o.jobs.some((j) => ['CANCELING', 'PENDING', 'QUEUING', 'RUNNING'].includes(j.status) && (o.effects['job.canceled'] ?? 0) > 0);
     return settled && (opts.settle?.(o) ?? true) ? o : undefined;
   }, 20_000, `clean-up after cancel in ${stage}`);
+  if (opts.record) await maybeRecordHistory(opts.record, handle);
+  return settled;
 }
 
 function describe_(o: Observed): string {
@@ -111,7 +114,7 @@ test('creating-job (slow create): the job the in-flight create made is not left 
 });
 
 test('training: the remote job is canceled', async () => {
-  const o = await cancelIn('training', { hyperParameters: { n_epochs: '2400', eval_epochs: '240' } }, { ready: (s) => !!s.jobId });
+  const o = await cancelIn('training', { hyperParameters: { n_epochs: '2400', eval_epochs: '240' } }, { ready: (s) => !!s.jobId, record: 'cancel-training' });
   expect(o.jobs.map((j) => j.status)).toEqual(['CANCELED']);
   expect(o.effects['job.canceled']).toBe(1);
   rows.push(['training', 'default', describe_(o)]);

@@ -1,8 +1,9 @@
 /**
  * Replays every recorded history in test/histories against the current workflow code: a change to fineTunePipeline
  * that would break running workflows (non-determinism) fails here. The histories are finished pipelines of the
- * durability suite (happy path, after worker crashes, under faults, across a server restart), recorded with
- * `RECORD_HISTORIES=1 npm run test:durability`.
+ * durability and workflow suites (happy path, after worker crashes, under faults, across a server restart, manual
+ * approval through the Update, cancellation during training with its clean-up, a failed deployment with its clean-up),
+ * recorded with `RECORD_HISTORIES=1` on the test that runs that path (see test/helpers/histories.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +15,32 @@ jest.setTimeout(120_000);
 const DIR = join(__dirname, '..', 'histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
-test('there are recorded histories to replay', () => {
-  expect(files.length).toBeGreaterThanOrEqual(3);
+/** Histories that must be there: each path a running pipeline can be on when new code is deployed. */
+const REQUIRED = [
+  'happy-path',
+  'crash-before',
+  'crash-after',
+  'crash-lost',
+  'faults-rate20',
+  'server-restart',
+  'manual-approval',
+  'cancel-training',
+  'deployment-failed',
+];
+
+test('every required history is recorded, and together they cover an Update, a cancel with clean-up and a failure with clean-up', () => {
+  const names = files.map((f) => f.replace(/\.json$/, ''));
+  expect(names).toEqual(expect.arrayContaining(REQUIRED));
+  const read = (n: string) => historyFromObjectJSON(readFileSync(join(DIR, `${n}.json`), 'utf8')).events;
+  const activities = (n: string) => read(n).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  const last = (n: string) => read(n).at(-1)!;
+  expect(read('manual-approval').some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
+  expect(last('manual-approval').workflowExecutionCompletedEventAttributes).toBeTruthy();
+  expect(read('cancel-training').some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
+  expect(activities('cancel-training')).toContain('cancelJob');
+  expect(last('cancel-training').workflowExecutionCanceledEventAttributes).toBeTruthy();
+  expect(activities('deployment-failed')).toContain('deleteDeployment');
+  expect(last('deployment-failed').workflowExecutionFailedEventAttributes).toBeTruthy();
 });
 
 test('every recorded history replays against the current workflow code', async () => {

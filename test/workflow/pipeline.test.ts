@@ -7,6 +7,7 @@ import { fineTunePipeline } from '../../src/workflows/pipeline';
 import { approveCheckpointUpdate, statusQuery } from '../../src/workflows/messages';
 import { WanflowBaseModel, WanflowDeployedModel, WanflowJobId, WanflowStage } from '../../src/workflows/search-attributes';
 import { createBench, effectCounts, waitFor, type Bench } from '../helpers/pipeline';
+import { maybeRecordHistory } from '../helpers/histories';
 
 let bench: Bench;
 beforeAll(async () => {
@@ -77,13 +78,18 @@ test('a second start with the same workflow id attaches to the running pipeline'
   const dataset = await bench.dataset('i2v', 13);
   const workflowId = wid('attach');
   const input = bench.input('wan2.5-i2v-preview', dataset);
+  await bench.admin('requests', undefined, 'DELETE');
   const first = await startPipeline(bench.temporal.client, input, { taskQueue: bench.taskQueue, workflowId });
   const second = await startPipeline(bench.temporal.client, input, { taskQueue: bench.taskQueue, workflowId });
   expect(first.attached).toBe(false);
   expect(second.attached).toBe(true);
-  await first.handle.result();
-  const jobs = (await bench.requests()).filter((r) => r.effect === 'job.created');
-  expect(new Set(jobs.map((j) => j.resourceId)).size).toBe(jobs.length);
+  expect((await second.handle.describe()).runId).toBe((await first.handle.describe()).runId);
+  const result = await first.handle.result();
+  // One pipeline ran: one upload, one job (the one in the result), one deployment.
+  const log = await bench.requests();
+  expect(log.filter((r) => r.effect === 'job.created').map((r) => r.resourceId)).toEqual([result.jobId]);
+  expect(log.filter((r) => r.effect === 'file.created')).toHaveLength(1);
+  expect(log.filter((r) => r.effect === 'deployment.created')).toHaveLength(1);
 });
 
 test('manual approval: the Update rejects an unknown checkpoint and deploys the approved one', async () => {
@@ -109,6 +115,7 @@ test('manual approval: the Update rejects an unknown checkpoint and deploys the 
   const history = await handle.fetchHistory();
   const accepted = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
   expect(accepted).toHaveLength(1);
+  await maybeRecordHistory('manual-approval', handle);
 });
 
 test('cancel during training cancels the remote job and ends the workflow as cancelled', async () => {
