@@ -7,6 +7,7 @@ import { pipelineCommands } from './commands/pipeline';
 import { validateCommand } from './commands/validate';
 import { sampleCommand } from './commands/sample';
 import { emulatorCommand } from './commands/emulator';
+import { managementCommands } from './commands/management';
 
 export function buildProgram(): Command {
   const program = new Command('wanflow')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage and examples)')
     .showSuggestionAfterError();
   for (const cmd of pipelineCommands()) program.addCommand(cmd);
+  for (const cmd of managementCommands()) program.addCommand(cmd);
   program.addCommand(validateCommand());
   program.addCommand(sampleCommand());
   program.addCommand(emulatorCommand());

@@ -7,6 +7,7 @@ import { createCheckpointActivities } from './checkpoints';
 import { createDatasetActivities } from './dataset';
 import { createDeploymentActivities } from './deployment';
 import { withFailureMapping } from './errors';
+import { createManagementActivities } from './management';
 import { createTrainingActivities } from './training';
 import { createVideoActivities } from './video';
 
@@ -17,6 +18,7 @@ export const createActivities = (dashscope: DashScope) =>
     ...createCheckpointActivities(dashscope),
     ...createDeploymentActivities(dashscope),
     ...createVideoActivities(dashscope),
+    ...createManagementActivities(dashscope),
   });
 
 export type Activities = ReturnType<typeof createActivities>;

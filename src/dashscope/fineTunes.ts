@@ -43,12 +43,15 @@ export class FineTunes extends APIResource {
     return res.output;
   }
 
-  /** Iterates over all jobs by `page_no` / `page_size` (default 50). */
-  list(params: { page_size?: number | undefined } = {}, options: CallOptions = {}): PageIterator<FineTuneJob, PageNumberCursor> {
+  /**
+   * Iterates over all jobs by `page_no` / `page_size` (default 50; the service allows 1–100). `model` is the service's
+   * base-model filter (dashscope-api-notes §9.2); callers that must be exact filter the items again.
+   */
+  list(params: { page_size?: number | undefined; model?: string | undefined } = {}, options: CallOptions = {}): PageIterator<FineTuneJob, PageNumberCursor> {
     return new PageIterator<FineTuneJob, PageNumberCursor>(
       async (cursor, signal) => {
         const res = await this.client.request(
-          { method: 'GET', path: `${API_V1}/fine-tunes`, query: { ...cursor } },
+          { method: 'GET', path: `${API_V1}/fine-tunes`, query: { ...cursor, model: params.model } },
           nativeEnvelope(FineTuneListSchema),
           { ...options, signal },
         );

@@ -46,6 +46,16 @@ export const apiCall: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
 };
 
+/**
+ * A management call a person waits for at the CLI (`wanflow jobs cancel …`): transient errors retry a few times within
+ * two minutes, then the API's reason reaches the user; final errors (4xx) at once.
+ */
+export const operationCall: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes },
+};
+
 /** Dataset inspection (reads the zip locally). */
 export const localWork: ActivityOptions = {
   startToCloseTimeout: '30m',

@@ -130,7 +130,9 @@ function findJob(ctx: Ctx, svc: Service): JobRecord {
 function list(ctx: Ctx, svc: Service): Reply {
   const pageNo = intParam(ctx.query, 'page_no', 1, 1, 1_000_000);
   const pageSize = intParam(ctx.query, 'page_size', 10, 1, 100);
-  const all = svc.state.jobs.filter((j) => !j.deleted).sort((a, b) => b.createdAt - a.createdAt);
+  // `model` filters by base model (dashscope-api-notes §9.2).
+  const model = ctx.query.get('model');
+  const all = svc.state.jobs.filter((j) => !j.deleted && (!model || j.model === model)).sort((a, b) => b.createdAt - a.createdAt);
   const jobs = all.slice((pageNo - 1) * pageSize, pageNo * pageSize).map((j) => jobView(svc, j));
   return output(ctx, { page_no: pageNo, page_size: pageSize, total: all.length, jobs });
 }
