@@ -349,7 +349,9 @@ async function followLogs(client: Client, cfg: { WANFLOW_TASK_QUEUE: string }, j
       offset = r.nextOffset;
       const caughtUp = offset >= r.total;
       if (!flags.follow && (caughtUp || r.lines.length === 0)) break;
-      if (flags.follow && r.ended && caughtUp) break;
+      // An ended job with nothing more to give is done, even if `total` counts lines the service does not return
+      // (the reference's example shows total 25 with 9 lines).
+      if (flags.follow && r.ended && (caughtUp || r.lines.length === 0)) break;
       if (ac.signal.aborted) break;
     }
   } finally {
