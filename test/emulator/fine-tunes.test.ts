@@ -62,6 +62,19 @@ test('job_name is optional: given, it is kept and listed; omitted, the job is na
   await drain();
 });
 
+test('the job list filters by base model (model=, dashscope-api-notes §9.2), newest first', async () => {
+  const a = (await create({})).body.output;
+  await advance(1000);
+  const b = (await create({ model: 'wan2.2-i2v-flash' })).body.output;
+  const only = (await api(emu.url, 'GET', '/api/v1/fine-tunes?page_size=100&model=wan2.2-i2v-flash')).body.output;
+  expect(only.jobs.map((j: { job_id: string }) => j.job_id)).toContain(b.job_id);
+  expect(only.jobs.every((j: { model: string }) => j.model === 'wan2.2-i2v-flash')).toBe(true);
+  expect(only.total).toBe(only.jobs.length);
+  const all = (await api(emu.url, 'GET', '/api/v1/fine-tunes?page_size=100')).body.output.jobs.map((j: { job_id: string }) => j.job_id);
+  expect(all.indexOf(b.job_id)).toBeLessThan(all.indexOf(a.job_id));
+  await drain();
+});
+
 test('malformed JSON, wrong content type and non-object bodies are 400 InvalidParameter', async () => {
   const bad = await api(emu.url, 'POST', '/api/v1/fine-tunes', '{"model": ');
   expect(bad.body).toMatchObject({ code: 'InvalidParameter', message: expect.stringMatching(/not valid JSON/) });
