@@ -337,6 +337,22 @@ test('a second job: cancel and delete, with the API refusals and the confirmatio
   const third = await bench.dashscope.fineTunes.create({ model: MODEL, training_file_ids: [file.id], training_type: 'efficient_sft' });
   const cancelled = await readmeLine(line('npx wanflow jobs cancel'), { JOB: third.job_id });
   expect(cancelled.stdout).toContain(`cancel requested: ${third.job_id} is CANCELING`);
+
+  // --force: a job a running pipeline (attached with --from-job) trains is cancelled anyway, with a warning; the
+  // pipeline then ends on the outside cancel.
+  const fourth = await bench.dashscope.fineTunes.create({ model: MODEL, training_file_ids: [file.id], training_type: 'efficient_sft' });
+  const ownerId = `mgmt-from-job-${randomUUID().slice(0, 8)}`;
+  const owner = await startPipeline(bench.temporal.client, bench.input(MODEL, dataset, { source: { kind: 'job', jobId: fourth.job_id } }), { taskQueue: bench.taskQueue, workflowId: ownerId });
+  await waitFor(async () => (await bench.temporal.client.workflow.list({ query: `WanflowJobId = '${fourth.job_id}' AND ExecutionStatus = 'Running'` })[Symbol.asyncIterator]().next()).value, 60_000, 'the owner to be visible');
+  const refused = await wanflow('jobs', 'cancel', fourth.job_id, '--yes');
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`belongs to the running pipeline ${ownerId}`);
+  const forced = await wanflow('jobs', 'cancel', fourth.job_id, '--yes', '--force', '--json');
+  expect(forced.code).toBe(0);
+  expect(forced.stderr).toContain(`--force: cancel ${fourth.job_id}, which the running pipeline ${ownerId}`);
+  expect(json(forced)).toMatchObject({ job_id: fourth.job_id, status: 'CANCELING' });
+  await bench.admin('clock/advance', { seconds: 60 });
+  await expect(owner.handle.result()).rejects.toMatchObject({ cause: { type: 'FineTuneJobCanceled' } });
 });
 
 test('every README management line was run verbatim, and every command has --help with examples', async () => {
