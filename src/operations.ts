@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
 import { WORKFLOW_TYPE as PIPELINE_WORKFLOW_TYPE } from './pipelines';
 import { OPERATION_WORKFLOW_TYPE, type OperationRequest, type OperationResults } from './workflows/management-types';
 import type { modelStudioOperation } from './workflows/management';
@@ -97,7 +97,8 @@ export function toOperationError(err: unknown, workflowId: string): OperationErr
     const d = (app.details?.[0] ?? {}) as { status?: number; code?: string; requestId?: string };
     return new OperationError(app.message, workflowId, app.type ?? 'Error', d.status, d.code, d.requestId);
   }
-  if (timeout) return new OperationError(`timed out (${timeout.timeoutType === undefined ? 'timeout' : String(timeout.timeoutType)})`, workflowId, 'Timeout');
+  if (timeout) return new OperationError(`timed out: ${timeout.timeoutType ?? 'timeout'}`, workflowId, 'Timeout');
+  if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) return new OperationError('cancelled', workflowId, 'Cancelled');
   const message = last instanceof Error ? last.message : String(last);
   return new OperationError(message, workflowId, last instanceof TemporalFailure ? last.name : 'Error');
 }

@@ -94,7 +94,7 @@ function subject(req: OperationRequest): string {
 }
 
 /** The failure of an operation as the sentence a user needs: what was refused, the API's own reason, what to do. */
-export function describeFailure(req: OperationRequest, e: OperationError): string {
+export function describeFailure(req: OperationRequest, e: OperationError, taskQueue = 'wanflow'): string {
   const api = e.message;
   switch (e.type) {
     case 'NotFoundError':
@@ -124,7 +124,7 @@ export function describeFailure(req: OperationRequest, e: OperationError): strin
     case 'InvalidOperation':
       return `bad request: ${api}`;
     case 'Timeout':
-      return `the operation on ${subject(req)} did not finish in time (${api})`;
+      return `the operation on ${subject(req)} did not finish within its time limit (${api}); is a worker (wanflow worker) running on task queue "${taskQueue}"? Nothing acts after the limit`;
     case 'RateLimitError':
     case 'ServerError':
     case 'ConnectionError':
@@ -146,9 +146,9 @@ async function op<R extends OperationRequest>(client: Client, cfg: { WANFLOW_TAS
         process.stderr.write(`wanflow: no worker has picked up ${workflowId} yet; is a worker (wanflow worker) running on task queue "${taskQueue}"? Waiting…\n`),
     });
   } catch (err) {
-    if (!(err instanceof OperationError)) throw err;
+    if (!(err instanceof OperationError) || signal?.aborted) throw err;
     if (flags.json) printJson({ error: err.toJSON() });
-    throw new Error(`${describeFailure(req, err)}\n  (operation ${err.workflowId})`);
+    throw new Error(`${describeFailure(req, err, cfg.WANFLOW_TASK_QUEUE)}\n  (operation ${err.workflowId})`);
   }
 }
 

@@ -335,6 +335,18 @@ test('a second job: cancel and delete, with the API refusals and the confirmatio
 
   // A third job, running, cancelled by the README line for scripts.
   const third = await bench.dashscope.fineTunes.create({ model: MODEL, training_file_ids: [file.id], training_type: 'efficient_sft' });
+  // Ctrl-C while following detaches: exit 0, and the poll in flight is cancelled rather than left running.
+  const child = spawn(process.execPath, [BIN, 'jobs', 'logs', third.job_id, '--follow', '--interval', '200ms'], { cwd: bench.dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let followOut = '';
+  child.stdout.on('data', (b: Buffer) => (followOut += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (followOut += b.toString('utf8')));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waiting = await waitFor(async () => (await operations('jobs-logs', third.job_id)).find((w) => w.status.name === 'RUNNING' && followOut.includes('created')), 120_000, 'a follow poll waiting for news');
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(followOut).toContain(`stopped following ${third.job_id}`);
+  await waitFor(async () => (await bench.temporal.client.workflow.getHandle(waiting.workflowId).describe()).status.name === 'CANCELLED', 30_000, 'the poll to be cancelled');
+
   const cancelled = await readmeLine(line('npx wanflow jobs cancel'), { JOB: third.job_id });
   expect(cancelled.stdout).toContain(`cancel requested: ${third.job_id} is CANCELING`);
 
