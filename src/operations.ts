@@ -165,10 +165,18 @@ export async function runningOwners(client: Client, kind: 'job' | 'deployment', 
   const value = id.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
   const query = `WorkflowType = '${PIPELINE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${key} = '${value}'`;
   const owners: Owner[] = [];
-  for await (const w of client.workflow.list({ query })) {
-    const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
-    owners.push({ workflowId: w.workflowId, stage: sa.WanflowStage?.[0] as string | undefined });
-    if (owners.length >= 10) break;
+  try {
+    for await (const w of client.workflow.list({ query })) {
+      const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
+      owners.push({ workflowId: w.workflowId, stage: sa.WanflowStage?.[0] as string | undefined });
+      if (owners.length >= 10) break;
+    }
+  } catch (err) {
+    // A namespace without wanflow's search attributes ("invalid search attribute: WanflowJobId") runs no pipeline
+    // that could own anything: setting the attribute is among a pipeline's first steps, and it fails there.
+    const text = `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message ?? '')}`;
+    if (/invalid search attribute|no mapping defined for search attribute/i.test(text) && text.includes(key)) return [];
+    throw err;
   }
   return owners;
 }
