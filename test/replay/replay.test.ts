@@ -3,7 +3,8 @@
  * that would break running workflows (non-determinism) fails here. The histories are finished pipelines of the
  * durability and workflow suites (happy path, after worker crashes, under faults, across a server restart, manual
  * approval through the Update, cancellation during training with its clean-up, a failed deployment with its clean-up),
- * recorded with `RECORD_HISTORIES=1` on the test that runs that path (see test/helpers/histories.ts).
+ * recorded with `RECORD_HISTORIES=1` on the test that runs that path (see test/helpers/histories.ts); the `operation-*`
+ * ones are modelStudioOperation runs (an export with --wait, a `jobs logs --follow` poll) from test/workflow/management.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ const REQUIRED = [
   'manual-approval',
   'cancel-training',
   'deployment-failed',
+  'operation-export-wait',
+  'operation-logs-follow',
 ];
 
 test('every required history is recorded, and together they cover an Update, a cancel with clean-up and a failure with clean-up', () => {

@@ -16,6 +16,7 @@ import { startPipeline } from '../../src/pipelines';
 import { EMULATOR_DEFAULT_API_KEY } from '../../src/emulator';
 import { approveCheckpointUpdate, statusQuery } from '../../src/workflows/messages';
 import { OPERATION_WORKFLOW_TYPE } from '../../src/workflows/management-types';
+import { maybeRecordHistory } from '../helpers/histories';
 import { createBench, waitFor, type Bench } from '../helpers/pipeline';
 
 jest.setTimeout(900_000);
@@ -180,6 +181,9 @@ test("a pipeline's job, checkpoints, export and deployment, through the CLI with
   expect(new Set(offsets).size).toBe(offsets.length);
   expect(offsets[offsets.length - 1]).toBeGreaterThan(0);
   expect(polls.length).toBeGreaterThanOrEqual(2);
+  // Recorded for test/replay (RECORD_HISTORIES=1): a follow poll that waited and returned lines.
+  const waited = polls.find((w) => w.status.name === 'COMPLETED');
+  if (waited) await maybeRecordHistory('operation-logs-follow', bench.temporal.client.workflow.getHandle(waited.workflowId));
   // A plain `jobs logs` prints the same whole log.
   const once = json<{ lines: string[]; status: string }>(await wanflow('jobs', 'logs', jobId, '--json'));
   expect(once).toMatchObject({ status: 'SUCCEEDED', lines: full });
@@ -226,6 +230,9 @@ test("a pipeline's job, checkpoints, export and deployment, through the CLI with
   const row = cpAfter.checkpoints.find((c) => c.checkpoint === CKPT)!;
   expect(row).toMatchObject({ exportStatus: 'SUCCEEDED', modelDisplayName: displayName });
   expect(exported.stdout).toContain(`deployable model ${row.modelName}`);
+  const [exportOp] = await operations('export', `${jobId}-${CKPT}`);
+  expect(exportOp.status.name).toBe('COMPLETED');
+  await maybeRecordHistory('operation-export-wait', bench.temporal.client.workflow.getHandle(exportOp.workflowId));
   const taken = await wanflow('export', jobId, OTHER, '--model-name', displayName, '--wait');
   expect(taken.code).toBe(1);
   expect(taken.stderr).toContain('409 Conflict');
