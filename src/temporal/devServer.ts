@@ -32,7 +32,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const uiPort = opts.ui ? (opts.uiPort ?? (opts.port ? opts.port + 1000 : undefined)) : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: { type: 'existing-path', path: temporalCliPath(opts.log) },
+      executable: { type: 'existing-path', path: await temporalCliPath(opts.log) },
       namespace,
       port: opts.port,
       ui: opts.ui ?? false,
