@@ -1,8 +1,10 @@
 # One image for the wanflow worker and the Model Studio emulator (docker-compose.yml picks the command).
-FROM node:20-bookworm-slim
+# Node 24: a maintained LTS line that CI runs the whole suite on (.ci/run); package.json engines says what is supported.
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: the postinstall builds the Temporal CLI for local development; containers use the Temporal server image.
+# --ignore-scripts: the postinstall fetches the Temporal CLI for local development (dev server, tests). The image runs
+# only the worker and the emulator, against the Temporal server of docker-compose.yml, so it needs no CLI.
 RUN npm ci --ignore-scripts --omit=dev
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
