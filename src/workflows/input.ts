@@ -51,12 +51,17 @@ export const GenerateSchema = z
 
 export const PollingSchema = z
   .object({
-    training: DurationSchema.default('60s').describe('Interval between job status checks while training'),
+    training: DurationSchema.default('45s').describe(
+      'Shortest interval between training checks, used near the estimated end (so the end is noticed within about this long)',
+    ),
+    trainingMax: DurationSchema.default('10m').describe(
+      'Longest interval between training checks, used while the end is far or unknown (a failure mid-training is noticed within this)',
+    ),
     export: DurationSchema.default('15s'),
     deployment: DurationSchema.default('30s'),
     task: DurationSchema.default('15s'),
   })
-  .default({ training: '60s', export: '15s', deployment: '30s', task: '15s' });
+  .default({ training: '45s', trainingMax: '10m', export: '15s', deployment: '30s', task: '15s' });
 
 export const CleanupSchema = z
   .object({

@@ -23,6 +23,7 @@ import * as presets from './options';
 import { PIPELINE_FAILURE_TYPES } from './options';
 import { WanflowBaseModel, WanflowDeployedModel, WanflowJobId, WanflowStage } from './search-attributes';
 import { renderDetails } from './details';
+import { trainingPollArgs, trainingPollOptions, trainingStatus } from './trainingPoll';
 import { checkpointStep, compareCheckpoints, durationToMs, formatBytes, progressBucket, shortHash, TERMINAL_JOB_STATUSES } from './util';
 import type { CheckpointInfo, JobSnapshot, PipelineResult, PipelineStatus, Stage, VideoImage } from './types';
 
@@ -197,12 +198,13 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       while (!TERMINAL_JOB_STATUSES.has(snap.status)) {
         snap = await call(
           'pollTraining',
-          p.poll(input.polling.training as Duration, '14d'),
-          `poll ${jobId} ${snap.status}${snap.epoch !== undefined ? ` epoch ${snap.epoch}/${snap.totalEpochs}` : ''}`,
-          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap), knownLogLines: snap.logLines },
+          trainingPollOptions(p, input.polling),
+          `poll ${jobId} ${snap.status}${snap.phase ? ` ${snap.phase}` : ''}${snap.progress !== undefined ? ` ${Math.round(snap.progress * 100)} %` : ''}`,
+          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap), knownLogLines: snap.logLines, ...trainingPollArgs(snap, status.plan, input.polling) },
         );
         status.job = snap;
-        status.trainingEtaMs = estimateEta(snap, status.stageStartedAtMs);
+        status.training = trainingStatus(snap);
+        status.trainingEtaMs = status.training.etaMs;
         publish();
       }
       if (snap.status === 'FAILED') {
@@ -352,12 +354,6 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     }
     log.info('clean-up done', { reason, stageBefore: before });
   }
-}
-
-function estimateEta(snap: JobSnapshot, trainingStartedMs: number): number | undefined {
-  if (!snap.progress || snap.progress <= 0 || snap.progress >= 1) return undefined;
-  const elapsed = snap.polledAtMs - trainingStartedMs;
-  return Math.max(0, Math.round((elapsed * (1 - snap.progress)) / snap.progress));
 }
 
 function describeError(err: unknown): string {
