@@ -168,6 +168,11 @@ export function createTrainingActivities(ds: DashScope) {
         maxMs: Math.max(args.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS, args.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS),
       };
       const before = estimate(track, args.plannedTokens, Date.now());
+      if (info.attempt === 1 && track.lastCheckMs !== undefined) {
+        // A new poll right after news: the next check is still due when the estimate says, not now.
+        const wait = track.lastCheckMs + nextPollDelayMs(before, bounds, track.scale) - Date.now();
+        if (wait > 1000 || wait > bounds.minMs / 10) throw notDoneYet(`${args.jobId} ${args.lastStatus}: next check in ${Math.round(wait / 1000)} s`, wait);
+      }
       const job = await ds.fineTunes.retrieve(args.jobId);
       const statusChanged = job.status !== args.lastStatus;
       const terminal = TERMINAL_JOB_STATUSES.has(job.status);
