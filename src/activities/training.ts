@@ -171,7 +171,7 @@ export function createTrainingActivities(ds: DashScope) {
       if (info.attempt === 1 && track.lastCheckMs !== undefined) {
         // A new poll right after news: the next check is still due when the estimate says, not now.
         const wait = track.lastCheckMs + nextPollDelayMs(before, bounds, track.scale) - Date.now();
-        if (wait > 1000 || wait > bounds.minMs / 10) throw notDoneYet(`${args.jobId} ${args.lastStatus}: next check in ${Math.round(wait / 1000)} s`, wait);
+        if (wait >= 1000) throw notDoneYet(`${args.jobId} ${args.lastStatus}: next check in ${Math.round(wait / 1000)} s`, wait);
       }
       const job = await ds.fineTunes.retrieve(args.jobId);
       const statusChanged = job.status !== args.lastStatus;
