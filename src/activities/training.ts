@@ -1,4 +1,7 @@
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { AccountQuotaError } from '../dashscope/errors';
+import { CAPACITY_WAIT_TYPE } from '../workflows/options';
 import type { DashScope, FineTuneJob } from '../dashscope';
 import type { JobSnapshot } from '../workflows/types';
 import { TERMINAL_JOB_STATUSES } from '../workflows/util';
@@ -20,6 +23,11 @@ export interface CreateJobArgs {
   hyperParameters: Record<string, number>;
   /** Unique per pipeline: how a retry finds the job an earlier attempt created. */
   jobName: string;
+  /**
+   * Set while the pipeline waits for account capacity: the account's job quota (AccountQuotaError) becomes the benign
+   * AccountCapacityWait failure, retried after `retryMs` until the activity's schedule-to-close timeout.
+   */
+  waitForCapacity?: { retryMs: number };
 }
 
 export interface PollTrainingArgs {
@@ -132,14 +140,23 @@ export function createTrainingActivities(ds: DashScope) {
         }
       }
       const requestedAtMs = Date.now();
-      const job = await ds.fineTunes.create({
-        model: args.model,
-        training_file_ids: args.trainingFileIds,
-        validation_file_ids: args.validationFileIds,
-        training_type: 'efficient_sft',
-        hyper_parameters: args.hyperParameters,
-        job_name: args.jobName,
-      }, createCallOptions());
+      const job = await ds.fineTunes
+        .create({
+          model: args.model,
+          training_file_ids: args.trainingFileIds,
+          validation_file_ids: args.validationFileIds,
+          training_type: 'efficient_sft',
+          hyper_parameters: args.hyperParameters,
+          job_name: args.jobName,
+        }, createCallOptions())
+        .catch((err: unknown) => {
+          if (args.waitForCapacity && err instanceof AccountQuotaError) {
+            throw ApplicationFailure.create({
+              type: CAPACITY_WAIT_TYPE, message: err.message, category: ApplicationFailureCategory.BENIGN, nextRetryDelay: args.waitForCapacity.retryMs,
+            });
+          }
+          throw err;
+        });
       log.info('created fine-tune job', { jobId: job.job_id, jobName: args.jobName });
       const created = serviceTimeMs(job.create_time ?? undefined);
       // The clock anchor: the service's create_time against the local time just before the request.

@@ -63,6 +63,16 @@ export const PollingSchema = z
   })
   .default({ training: '45s', trainingMax: '10m', export: '15s', deployment: '30s', task: '15s' });
 
+export const CapacityWaitSchema = z
+  .object({
+    timeout: DurationSchema.default('24h').describe(
+      'How long to keep retrying a job creation refused by the account quota ("Only 20 fine-tune job in running or succeeded allowed per user") before failing',
+    ),
+    retryEvery: DurationSchema.default('10m').describe('Interval between those retries'),
+  })
+  .default({ timeout: '24h', retryEvery: '10m' })
+  .describe("Waiting for account capacity: the quota clears only when old jobs are deleted, so retries are slow");
+
 export const CleanupSchema = z
   .object({
     deleteDeployment: z
@@ -112,6 +122,7 @@ export const PipelineInputSchema = z
       .describe('How to deploy the LoRA (capacity 1, plan lora)'),
     generate: GenerateSchema.optional(),
     polling: PollingSchema,
+    capacityWait: CapacityWaitSchema,
     cleanup: CleanupSchema,
     artifactsDir: z.string().default('artifacts').describe("Folder on the worker's machine for previews and videos"),
     label: z.string().max(200).optional().describe('Free text shown in the Web UI'),
