@@ -54,14 +54,14 @@ export const PollingSchema = z
     training: DurationSchema.default('45s').describe(
       'Shortest interval between training checks, used near the estimated end (so the end is noticed within about this long)',
     ),
-    trainingMax: DurationSchema.default('10m').describe(
-      'Longest interval between training checks, used while the end is far or unknown (a failure mid-training is noticed within this)',
+    trainingMax: DurationSchema.optional().describe(
+      'Longest interval between training checks, used while the end is far or unknown (a failure mid-training is noticed within this); default 40/3 × training (45 s → 10 min)',
     ),
     export: DurationSchema.default('15s'),
     deployment: DurationSchema.default('30s'),
     task: DurationSchema.default('15s'),
   })
-  .default({ training: '45s', trainingMax: '10m', export: '15s', deployment: '30s', task: '15s' });
+  .default({ training: '45s', export: '15s', deployment: '30s', task: '15s' });
 
 export const CapacityWaitSchema = z
   .object({

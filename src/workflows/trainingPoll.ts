@@ -33,7 +33,7 @@ interface TrainingPolling {
 /** The interval bounds in ms: `polling.training` is the densest check (near the end), `trainingMax` the sparsest. */
 export function trainingBounds(polling: TrainingPolling): { minIntervalMs: number; maxIntervalMs: number } {
   const min = durationToMs(polling.training as Duration);
-  const max = polling.trainingMax !== undefined ? durationToMs(polling.trainingMax as Duration) : 10 * 60_000;
+  const max = polling.trainingMax !== undefined ? durationToMs(polling.trainingMax as Duration) : Math.round((min * 40) / 3);
   return { minIntervalMs: min, maxIntervalMs: Math.max(min, max) };
 }
 
