@@ -115,6 +115,10 @@ export function createTrainingActivities(ds: DashScope) {
         continue;
       }
       let got = res.logs;
+      if (pos === 0 && offset === 1 && got.length < Math.min(res.total, LOG_PAGE)) {
+        // Fewer lines than the log holds from "line 1": this service counts from 0. Read its first line too.
+        got = (await ds.fineTunes.logs(jobId, { offset: 0, line: LOG_PAGE })).logs;
+      }
       if (pos > 0 && lastLine !== undefined && got[0] === lastLine) got = got.slice(1);
       got = got.slice(0, Math.max(0, res.total - pos));
       lines.push(...got);
