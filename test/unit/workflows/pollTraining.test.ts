@@ -45,7 +45,8 @@ test.each([1, 0])('offset base %i: each check asks for the new lines only and se
     details = { track: first.track, tail: [] };
     visible = 4;
     const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: details });
-    const second = (await env.run(acts.pollTraining, { ...args, lastBucket: 1 })) as unknown as { track: TrainingTrack; consumedTokens: number };
+    const snap: unknown = await env.run(acts.pollTraining, { ...args, lastBucket: 1 });
+    const second = snap as { track: TrainingTrack; consumedTokens: number };
     expect(second.consumedTokens).toBe(3000);
     expect(second.track.logPos).toBe(4);
     // The first read started at the log's start, the second at the last line already seen, not at the start.
