@@ -74,14 +74,14 @@ export default async function historyBench(args: string[]): Promise<void> {
     process.stdout.write(`\n${tbl}\n\n${verdict}\n\n`);
     const m = machine();
     const md = [
-      `# History benchmark (time scale ${timeScale}, training poll interval ${pollSeconds} s emulated = ${fmt((pollSeconds * 1000) / timeScale, 0)} ms real)`,
+      `# History benchmark (time scale ${timeScale}, adaptive training poll interval ${pollSeconds}–600 s emulated)`,
       '',
       tbl,
       '',
       verdict,
       '- Each pipeline: dataset → upload → job → training → final checkpoint → deploy → RUNNING (no generation); events counted over the whole closed history.',
-      `- The polls column shows the polling really ran at the set cadence (one GET per ~${pollSeconds} emulated s) while the history stayed flat: retries of the`,
-      '  pollTraining activity are not written to history; only news (a status change or another tenth of progress) completes it.',
+      `- The polls column shows the polling ran (adaptive: ${pollSeconds} s near the end, up to 600 s while it is far) while the history stayed flat: retries of`,
+      '  the pollTraining activity are not written to history; only news (a status change, a milestone, another tenth of training) completes it.',
       `- ${machineLine(m)}`,
     ].join('\n');
     writeResults('history', { machine: m, timeScale, pollIntervalEmulatedSeconds: pollSeconds, rows, spread, goal: 0.1, met: spread <= 0.1 && allOk }, md);

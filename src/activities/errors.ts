@@ -39,8 +39,8 @@ export function withFailureMapping<T extends Record<string, (...args: never[]) =
 }
 
 /** The benign "not done yet" failure polling activities throw; the retry policy's interval is the poll interval. */
-export function notDoneYet(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: NOT_DONE_TYPE, message, category: ApplicationFailureCategory.BENIGN });
+export function notDoneYet(message: string, nextRetryDelayMs?: number): ApplicationFailure {
+  return ApplicationFailure.create({ type: NOT_DONE_TYPE, message, category: ApplicationFailureCategory.BENIGN, nextRetryDelay: nextRetryDelayMs });
 }
 
 /** A failure no retry can fix, with the API's own message. */

@@ -10,6 +10,7 @@ import { approveCheckpointUpdate } from '../workflows/messages';
 import { addTemporalFlags, collectSet, printJson, temporalConfig, withClient, type TemporalFlags } from './common';
 import { followPipeline, queryStatus, rootMessage, type FollowOutcome } from './follow';
 import { describe as describeStatus } from './progress';
+import { trainingStatusAt } from '../workflows/trainingPoll';
 import { formatDuration } from '../workflows/util';
 
 interface RunFlags extends TemporalFlags {
@@ -183,7 +184,8 @@ export function pipelineCommands(): Command[] {
         const lines = [
           `${workflowId}  ${d.status.name}  stage ${s.stage}`,
           `  ${describeStatus(s)}`,
-          s.jobId ? `  job ${s.jobId} ${s.job?.status ?? ''}${s.job?.epoch !== undefined ? ` epoch ${s.job.epoch}/${s.job.totalEpochs}` : ''}${s.trainingEtaMs !== undefined ? `, ~${formatDuration(s.trainingEtaMs)} left` : ''}` : undefined,
+          s.waitingFor ? `  waiting for account capacity: ${s.waitingFor.message} (retrying until ${new Date(s.waitingFor.untilMs).toISOString()})` : undefined,
+          s.jobId ? `  job ${s.jobId} ${s.job?.status ?? ''}${s.stage === 'training' && s.training ? `: ${trainingStatusAt(s.training, Date.now()).text}` : ''}${s.job?.epoch !== undefined ? ` (epoch ${s.job.epoch}/${s.job.totalEpochs})` : ''}` : undefined,
           s.job?.logsTail.length ? `  last log: ${s.job.logsTail[s.job.logsTail.length - 1]}` : undefined,
           s.checkpoints.length ? `  checkpoints: ${s.checkpoints.map((c) => c.checkpoint).join(', ')}` : undefined,
           s.deployedModel ? `  deployment ${s.deployedModel} ${s.deploymentStatus ?? ''}` : undefined,

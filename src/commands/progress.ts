@@ -2,6 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { PipelineStatus } from '../workflows/types';
 import { formatDuration } from '../workflows/util';
+import { trainingStatusAt } from '../workflows/trainingPoll';
 
 export class ProgressView {
   private bar?: cliProgress.SingleBar;
@@ -13,13 +14,16 @@ export class ProgressView {
   }
 
   update(s: PipelineStatus): void {
-    const key = `${s.stage}|${s.job?.status ?? ''}|${s.deploymentStatus ?? ''}|${s.checkpoints.length}|${s.artifacts.videos.length}`;
+    const key = `${s.stage}|${s.waitingFor?.message ?? ''}|${s.job?.status ?? ''}|${s.deploymentStatus ?? ''}|${s.checkpoints.length}|${s.artifacts.videos.length}`;
     if (s.stage === 'training' && s.job) {
-      const pct = Math.round((s.job.progress ?? 0) * 100);
+      // A terminal bar counts down from the last estimate; a log gets a line only when the estimate is new.
+      const t = s.training ? (this.tty ? trainingStatusAt(s.training, Date.now()) : s.training) : undefined;
+      const pct = Math.round((t?.fraction ?? s.job.progress ?? 0) * 100);
       const payload = {
         status: s.job.status,
         epoch: s.job.epoch !== undefined ? `epoch ${s.job.epoch}/${s.job.totalEpochs}` : '',
-        eta: s.trainingEtaMs !== undefined ? `~${formatDuration(s.trainingEtaMs)} left` : '',
+        // "training 75 % (…), ~25m left, then ~17m transfer and checkpoint saving"; the bar shows the training part.
+        eta: t ? t.text : s.trainingEtaMs !== undefined ? `~${formatDuration(s.trainingEtaMs)} left` : '',
       };
       if (this.tty) {
         if (!this.bar) {
@@ -33,7 +37,7 @@ export class ProgressView {
         this.lastKey = key;
         return;
       }
-      if (key !== this.lastKey || s.job.epoch !== undefined) {
+      if (key !== this.lastKey || s.job.epoch !== undefined || t !== undefined) {
         const line = `training ${s.jobId} ${payload.status} ${payload.epoch} ${payload.eta}`.trim();
         if (line !== this.lastLine) this.line(line);
       }
@@ -70,7 +74,7 @@ export function describe(s: PipelineStatus): string {
         s.plan?.estimatedCost ? `, est. ${s.plan.estimatedCost.amount.toFixed(2)} ${s.plan.estimatedCost.currency}` : ''
       })`;
     case 'creating-job':
-      return `creating the fine-tune job (file ${s.fileId})`;
+      return s.waitingFor ? `waiting for account capacity: ${s.waitingFor.message}` : `creating the fine-tune job (file ${s.fileId})`;
     case 'collecting-previews':
       return `training ${s.job?.status ?? ''}; downloading validation previews`;
     case 'awaiting-approval':

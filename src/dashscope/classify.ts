@@ -3,6 +3,8 @@
  * This is the only place that decides which errors are final and which are retryable.
  */
 import {
+  AccountQuotaError,
+  throttlingKind,
   APIErrorInit,
   APIStatusError,
   AuthenticationError,
@@ -92,7 +94,10 @@ export function errorFromResponse(
   if (status === 403) return new PermissionDeniedError(message, init);
   if (status === 404) return new NotFoundError(message, init);
   if (status === 409) return new ConflictError(message, init);
-  if (status === 429) return new RateLimitError(message, { ...init, retryAfterMs: parseRetryAfterMs(headers, now) });
+  if (status === 429) {
+    const retry = { ...init, retryAfterMs: parseRetryAfterMs(headers, now) };
+    return throttlingKind(body.code, body.message) === 'account-jobs' ? new AccountQuotaError(message, retry) : new RateLimitError(message, retry);
+  }
   if (status >= 500) return new ServerError(message, init);
   return new InvalidParameterError(message, init);
 }

@@ -117,6 +117,28 @@ export class RateLimitError extends APIStatusError {
   }
 }
 
+/**
+ * 429 "Only 20 fine-tune job in running or succeeded allowed per user." (notes §9.2): an account quota that does not
+ * clear by waiting, only by deleting old jobs. Final for an ordinary retry; the pipeline waits for capacity slowly.
+ */
+export class AccountQuotaError extends RateLimitError {
+  override readonly name: string = 'AccountQuotaError';
+  override readonly retryable: boolean = false;
+}
+
+/**
+ * What a 429 means, by its body (notes §9.2, §3.2): `account-jobs` — the per-account job quota (wait does not clear it);
+ * `running-jobs` — "Too many fine-tune job in running, please retry later." (back off); `rate` — `Throttling.*` request
+ * rates (back off).
+ */
+export function throttlingKind(code: string | undefined, message: string | undefined): 'account-jobs' | 'running-jobs' | 'rate' {
+  const m = message ?? '';
+  if (/only\s+\d+\s+fine-tune\s+jobs?\s+in\s+running\s+or\s+succeeded\s+allowed/i.test(m)) return 'account-jobs';
+  if (/too many fine-tune jobs?\s+in\s+running/i.test(m)) return 'running-jobs';
+  void code;
+  return 'rate';
+}
+
 /** 5xx. Retryable. */
 export class ServerError extends APIStatusError {
   override readonly name: string = 'ServerError';
@@ -172,6 +194,7 @@ export const FINAL_ERROR_TYPES = [
   'NotFoundError',
   'ConflictError',
   'ResponseSchemaError',
+  'AccountQuotaError',
 ] as const;
 
 /** Class names of errors that a later attempt may get past. */

@@ -59,6 +59,7 @@ const COMPAT_CODES: Record<string, [string, string]> = {
   InvalidParameter: ['invalid_request_error', 'invalid_parameter'],
   NotFound: ['invalid_request_error', 'not_found'],
   Throttling: ['rate_limit_error', 'rate_limit_exceeded'],
+  'Throttling.RateQuota': ['rate_limit_error', 'rate_limit_exceeded'],
   InternalError: ['server_error', 'internal_error'],
   MethodNotAllowed: ['invalid_request_error', 'method_not_allowed'],
   FileTooLarge: ['invalid_request_error', 'file_too_large'],

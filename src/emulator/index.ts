@@ -29,6 +29,14 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   /** Upload size limit; default 1 GiB as the service. */
   maxUploadBytes?: number;
+  /** "Only N fine-tune job in running or succeeded allowed per user" (429). Default 20, as the service (§9.2). */
+  maxJobsPerAccount?: number;
+  /**
+   * EXTRA beyond the documents, off by default: `epoch e/n step s/t loss l` log lines and `output.progress
+   * {step,total_steps}` on a running job. No Wan log or response in the reference has them; wanflow never needs them.
+   * Default from EMULATOR_EXTRA_PROGRESS=1.
+   */
+  extraProgress?: boolean;
 }
 
 export interface RunningEmulator {
@@ -47,9 +55,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   const apiKeys = opts.apiKeys?.length ? opts.apiKeys : envKeys?.length ? envKeys : [EMULATOR_DEFAULT_API_KEY];
   const maxConcurrentJobs = opts.maxConcurrentJobs ?? 1;
   if (!Number.isInteger(maxConcurrentJobs) || maxConcurrentJobs < 1) throw new Error(`maxConcurrentJobs must be a positive integer, got ${maxConcurrentJobs}`);
+  const maxJobsPerAccount = opts.maxJobsPerAccount ?? 20;
+  if (!Number.isInteger(maxJobsPerAccount) || maxJobsPerAccount < 1) throw new Error(`maxJobsPerAccount must be a positive integer, got ${maxJobsPerAccount}`);
   mkdirSync(opts.dataDir, { recursive: true });
   const service = new Service({
     dataDir: opts.dataDir, timeScale: opts.timeScale ?? 1, maxConcurrentJobs, maxUploadBytes: opts.maxUploadBytes ?? 1024 ** 3,
+    maxJobsPerAccount, extraProgress: opts.extraProgress ?? process.env.EMULATOR_EXTRA_PROGRESS === '1',
   });
   const faults = new Faults(opts.faults);
   const es = new EmulatorServer(service, faults, new Set(apiKeys));

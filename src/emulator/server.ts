@@ -91,8 +91,10 @@ export class EmulatorServer {
     }
     if (fault.kind === '429' || fault.kind === '500') {
       const e = fault.kind === '429'
-        ? new ApiError(429, 'Throttling', 'Requests throttling triggered.', null, { 'retry-after': String(this.faults.config.retryAfterSeconds ?? 1) })
-        : new ApiError(500, 'InternalError', 'An internal error has occured, please try again later or contact service support.');
+        ? new ApiError(429, 'Throttling.RateQuota', 'Requests rate limit exceeded, please try again later.', null,
+            // No Retry-After is documented for the service: sent only when the fault config asks for one.
+            this.faults.config.retryAfterSeconds !== undefined ? { 'retry-after': String(this.faults.config.retryAfterSeconds) } : {})
+        : new ApiError(500, 'InternalError', 'Internal server error!');
       req.resume();
       this.record(ctx, e.status, { fault: fault.kind });
       sendJson(res, e.status, errorBody(ctx, e), e.headers);
@@ -134,7 +136,7 @@ export class EmulatorServer {
       if (e instanceof ApiError) return { status: e.status, body: errorBody(ctx, e), headers: e.headers };
       this.stats.internalErrors++;
       process.stderr.write(`[emulator] ${ctx.method} ${ctx.path} failed: ${(e as Error).stack ?? String(e)}\n`);
-      return { status: 500, body: errorBody(ctx, new ApiError(500, 'InternalError', 'An internal error has occured, please try again later or contact service support.')) };
+      return { status: 500, body: errorBody(ctx, new ApiError(500, 'InternalError', 'Internal server error!')) };
     }
   }
 }

@@ -20,6 +20,13 @@ export interface ServiceOptions {
   timeScale: number;
   maxConcurrentJobs: number;
   maxUploadBytes: number;
+  /**
+   * The documented rule "Only 20 fine-tune job in running or succeeded allowed per user": jobs that are not FAILED,
+   * CANCELED or deleted count; creating one more is 429 Throttling. Default 20.
+   */
+  maxJobsPerAccount: number;
+  /** Beyond the documents (opt-in): `epoch … step … loss` log lines and `output.progress` on GET. */
+  extraProgress: boolean;
 }
 
 export class Service {

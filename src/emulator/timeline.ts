@@ -3,9 +3,14 @@
  * so a restarted emulator continues where it was).
  *
  * Durations (emulated): PENDING 30 s; QUEUING until a slot is free (maxConcurrentJobs); RUNNING = data process
- * 2 min + totalSteps × STEP_MS (3 s) + delivery 6 min; cancel takes 30 s (CANCELING). totalSteps =
+ * 2 min + totalSteps × STEP_MS (3 s) + the reference's tail of transfer, delivery and checkpoint saving (17 min 21 s,
+ * 16:31:40 → 16:49:01 in the reference's log example); cancel takes 30 s (CANCELING). totalSteps =
  * n_epochs × ceil(samples / batch_size): 12 samples with wan2.5 quick-start defaults (batch 2, 400 epochs) give
- * 2400 steps ≈ 2 h 8 min emulated, 12.8 s real at timeScale 600.
+ * 2400 steps ≈ 2 h emulated of steps, 12 s real at timeScale 600.
+ *
+ * Logs, by default, hold only the lines the reference documents, in its format: timestamped INFO milestones,
+ * ` Actual number of consumed tokens is N !` (one per saved checkpoint, no timestamp) and `##FT_COMPLETE##`.
+ * `epoch … step … loss` lines are an extra beyond the documents (`extras.progressLines`), off by default.
  */
 import { fmtLogTime, MINUTE, SECOND } from './clock';
 import type { JobRecord, JobStatus } from './types';
@@ -13,7 +18,14 @@ import type { JobRecord, JobStatus } from './types';
 export const PENDING_MS = 30 * SECOND;
 export const DATA_PROCESS_MS = 2 * MINUTE;
 export const STEP_MS = 3 * SECOND;
-export const DELIVERY_MS = 6 * MINUTE;
+/** The reference's tail after the last training step, as offsets from "fine-tuned output got" (16:31:40,760). */
+export const TAIL = {
+  transferDone: 48_402, // 16:32:29,162 transfer for inference succeeded
+  saveCheckpoint: 8 * MINUTE + 47_024, // 16:40:28,784 start to save checkpoint
+  succeeded: 17 * MINUTE + 20_978, // 16:49:01,738 finetune-job succeeded
+  complete: 17 * MINUTE + 21_474, // 16:49:02,234 ##FT_COMPLETE##
+} as const;
+export const DELIVERY_MS = TAIL.succeeded;
 export const CANCEL_MS = 30 * SECOND;
 
 export interface JobTimes {
@@ -91,21 +103,25 @@ export function tokensAt(job: JobRecord, steps: number): number {
   return Math.round((job.usageTokens * epochs) / job.hyperParameters.n_epochs);
 }
 
+/** What the emulator writes beyond the documents (opt-in). */
+export interface LogExtras {
+  /** `epoch e/n step s/t loss l` lines (no Wan log in the reference has them). */
+  progressLines?: boolean;
+}
+
 /** The log lines visible at `now`, in order. */
-export function jobLogs(job: JobRecord, now: number): string[] {
+export function jobLogs(job: JobRecord, now: number, extras: LogExtras = {}): string[] {
   const t = jobTimes(job);
   const events: Array<[number, string]> = [];
   const info = (at: number, msg: string) => events.push([at, `${fmtLogTime(at)} - INFO - ${msg}`]);
+  // Failure lines: the reference shows none; the INFO format with ERROR is the quietest guess.
   const error = (at: number, msg: string) => events.push([at, `${fmtLogTime(at)} - ERROR - ${msg}`]);
-  info(job.createdAt, `finetune-job ${job.jobId} created, base model ${job.model}`);
   if (job.startedAt !== undefined) {
-    info(job.startedAt, 'start to process data');
     const dataEnd = t.dataEnd!;
     const dataProblems = [...job.training.problems, ...(job.validation?.problems ?? [])];
     if (dataProblems.length) {
       for (const p of dataProblems) error(dataEnd, p);
       error(dataEnd, 'data process failed');
-      info(dataEnd, 'finetune-job failed');
     } else {
       info(dataEnd, 'data process succeeded, start to fine-tune');
       const { n_epochs } = job.hyperParameters;
@@ -116,32 +132,28 @@ export function jobLogs(job: JobRecord, now: number): string[] {
         const step = e * job.stepsPerEpoch;
         if (step > limit) break;
         const at = dataEnd + step * STEP_MS;
-        if (e % every === 0 || e === n_epochs) events.push([at, `epoch ${e}/${n_epochs} step ${step}/${job.totalSteps} loss ${loss(job, e).toFixed(4)}`]);
-        if (ckpts.has(step)) {
-          info(at, `save checkpoint checkpoint-${step}, validation previews generated`);
-          events.push([at, ` Actual number of consumed tokens is ${tokensAt(job, step)} !`]);
+        if (extras.progressLines && (e % every === 0 || e === n_epochs)) {
+          events.push([at, `epoch ${e}/${n_epochs} step ${step}/${job.totalSteps} loss ${loss(job, e).toFixed(4)}`]);
         }
+        if (ckpts.has(step)) events.push([at, ` Actual number of consumed tokens is ${tokensAt(job, step)} !`]);
       }
       if (t.endStatus === 'SUCCEEDED') {
         const te = t.trainEnd!;
         info(te, 'fine-tuned output got, start to transfer it for inference');
-        info(te + 1 * MINUTE, 'transfer for inference succeeded, start to deliver it for inference');
-        info(te + 3 * MINUTE, 'start to save checkpoint');
-        info(t.endAt!, 'finetune-job succeeded');
-        info(t.endAt!, '##FT_COMPLETE##');
+        info(te + TAIL.transferDone, 'transfer for inference succeeded, start to deliver it for inference');
+        info(te + TAIL.saveCheckpoint, 'start to save checkpoint');
+        info(te + TAIL.succeeded, 'finetune-job succeeded');
+        info(te + TAIL.complete, '##FT_COMPLETE##');
       } else if (t.endStatus === 'FAILED') {
         error(t.endAt!, t.failMessage ?? 'training failed');
-        info(t.endAt!, 'finetune-job failed');
       }
     }
   }
-  if (job.cancelRequestedAt !== undefined && t.endStatus === 'CANCELED') {
-    info(job.cancelRequestedAt, 'cancel requested, stopping finetune-job');
-    info(t.endAt!, 'finetune-job canceled');
-  }
+  // A CANCELED job's log stops where it was (the reference shows no cancel line).
+  const cutoff = t.endStatus === 'SUCCEEDED' ? Infinity : (t.endAt ?? Infinity);
   return events
     .map((e, i) => ({ at: e[0], line: e[1], i }))
-    .filter((e) => e.at <= now && e.at <= (t.endAt ?? Infinity))
+    .filter((e) => e.at <= now && e.at <= cutoff)
     .sort((a, b) => a.at - b.at || a.i - b.i)
     .map((e) => e.line);
 }

@@ -1,6 +1,5 @@
 /** The Web UI's "current details" of a pipeline: a short markdown summary of where it is. */
 import type { PipelineStatus } from './types';
-import { formatDuration } from './util';
 
 export function renderDetails(s: PipelineStatus): string {
   const lines = [`**${s.model}** — stage **${s.stage}**${s.label ? ` — ${s.label}` : ''}`];
@@ -10,12 +9,13 @@ export function renderDetails(s: PipelineStatus): string {
     lines.push(`plan: ${s.plan.totalSteps} steps, ~${s.plan.estimatedTokens.toLocaleString('en-US')} tokens${cost}`);
   }
   if (s.fileId) lines.push(`file: ${s.fileId}`);
+  if (s.waitingFor) lines.push(`**waiting for account capacity**: ${s.waitingFor.message} (retrying until ${new Date(s.waitingFor.untilMs).toISOString().slice(0, 16)}Z)`);
   if (s.jobId) {
     const j = s.job;
     const epoch = j?.epoch !== undefined ? `, epoch ${j.epoch}/${j.totalEpochs}` : '';
-    const eta = s.trainingEtaMs !== undefined ? `, ~${formatDuration(s.trainingEtaMs)} left` : '';
+    const progress = s.stage === 'training' && s.training ? `: ${s.training.text}` : s.stage === 'training' && j?.status === 'QUEUING' ? ": queued, waiting for the account's single training slot" : '';
     const usage = j?.usage !== undefined ? `, usage ${j.usage} tokens` : '';
-    lines.push(`job: ${s.jobId} ${j?.status ?? ''}${epoch}${eta}${usage}`);
+    lines.push(`job: ${s.jobId} ${j?.status ?? ''}${progress}${epoch}${usage}`);
     if (j?.logsTail.length) lines.push(`log: ${j.logsTail[j.logsTail.length - 1]}`);
   }
   if (s.checkpoints.length) lines.push(`checkpoints: ${s.checkpoints.map((c) => c.checkpoint).join(', ')}`);

@@ -51,12 +51,27 @@ export const GenerateSchema = z
 
 export const PollingSchema = z
   .object({
-    training: DurationSchema.default('60s').describe('Interval between job status checks while training'),
+    training: DurationSchema.default('45s').describe(
+      'Shortest interval between training checks, used near the estimated end (so the end is noticed within about this long)',
+    ),
+    trainingMax: DurationSchema.optional().describe(
+      'Longest interval between training checks, used while the end is far or unknown (a failure mid-training is noticed within this); default 40/3 × training (45 s → 10 min)',
+    ),
     export: DurationSchema.default('15s'),
     deployment: DurationSchema.default('30s'),
     task: DurationSchema.default('15s'),
   })
-  .default({ training: '60s', export: '15s', deployment: '30s', task: '15s' });
+  .default({ training: '45s', export: '15s', deployment: '30s', task: '15s' });
+
+export const CapacityWaitSchema = z
+  .object({
+    timeout: DurationSchema.default('24h').describe(
+      'How long to keep retrying a job creation refused by the account quota ("Only 20 fine-tune job in running or succeeded allowed per user") before failing',
+    ),
+    retryEvery: DurationSchema.default('10m').describe('Interval between those retries'),
+  })
+  .default({ timeout: '24h', retryEvery: '10m' })
+  .describe("Waiting for account capacity: the quota clears only when old jobs are deleted, so retries are slow");
 
 export const CleanupSchema = z
   .object({
@@ -107,6 +122,7 @@ export const PipelineInputSchema = z
       .describe('How to deploy the LoRA (capacity 1, plan lora)'),
     generate: GenerateSchema.optional(),
     polling: PollingSchema,
+    capacityWait: CapacityWaitSchema,
     cleanup: CleanupSchema,
     artifactsDir: z.string().default('artifacts').describe("Folder on the worker's machine for previews and videos"),
     label: z.string().max(200).optional().describe('Free text shown in the Web UI'),

@@ -17,6 +17,7 @@ export const FINAL_API_ERROR_TYPES = [
   'NotFoundError',
   'ConflictError',
   'ResponseSchemaError',
+  'AccountQuotaError',
 ] as const;
 
 /** Failures raised by wanflow's own activities that no retry can fix. */
@@ -32,7 +33,11 @@ export const PIPELINE_FAILURE_TYPES = {
   localFile: 'LocalFileError',
   checkpointUnknown: 'CheckpointUnknown',
   artifactUnavailable: 'ArtifactUnavailable',
+  accountQuotaExceeded: 'AccountQuotaExceeded',
 } as const;
+
+/** Benign failure of a job creation refused by the account's job quota while the pipeline waits for capacity. */
+export const CAPACITY_WAIT_TYPE = 'AccountCapacityWait';
 
 /** Benign "not done yet" failure of the polling activities; retried at the poll interval, not logged as an error. */
 export const NOT_DONE_TYPE = 'NotDoneYet';

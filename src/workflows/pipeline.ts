@@ -3,6 +3,7 @@
  * LoRA deployment → RUNNING → sample videos. Deterministic: all I/O happens in activities (src/activities).
  */
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -23,6 +24,8 @@ import * as presets from './options';
 import { PIPELINE_FAILURE_TYPES } from './options';
 import { WanflowBaseModel, WanflowDeployedModel, WanflowJobId, WanflowStage } from './search-attributes';
 import { renderDetails } from './details';
+import { createJobWithinCapacity } from './capacity';
+import { trainingPollArgs, trainingPollOptions, trainingStatus } from './trainingPoll';
 import { checkpointStep, compareCheckpoints, durationToMs, formatBytes, progressBucket, shortHash, TERMINAL_JOB_STATUSES } from './util';
 import type { CheckpointInfo, JobSnapshot, PipelineResult, PipelineStatus, Stage, VideoImage } from './types';
 
@@ -40,6 +43,15 @@ function call<K extends keyof Activities>(
   const fn = acts[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> };
   const run = () => fn.executeWithOptions({ ...options, summary }, args) as Promise<Awaited<ReturnType<Activities[K]>>>;
   return AWAITED_ON_CANCEL.has(name) ? CancellationScope.nonCancellable(run) : run();
+}
+
+/**
+ * The job creation while waiting for account capacity (hours): cancellable, unlike the plain creation, but a
+ * cancellation waits for an attempt in flight to end (WAIT_CANCELLATION_COMPLETED), so no create races clean-up.
+ */
+function callWhileWaiting(options: ActivityOptions, summary: string, args: Parameters<Activities['createFineTuneJob']>[0]) {
+  const fn = acts.createFineTuneJob as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> };
+  return fn.executeWithOptions({ ...options, summary, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }, [args]) as ReturnType<Activities['createFineTuneJob']>;
 }
 
 /**
@@ -169,13 +181,24 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
 
       // 3. Create the job exactly once (adopting the one this pipeline created if a response was lost).
       enter('creating-job');
-      const job = await call('createFineTuneJob', p.apiCall, `create fine-tune job for ${input.model}`, {
+      const createArgs = {
         model: input.model,
         trainingFileIds: [fileId],
         validationFileIds: validationFileId ? [validationFileId] : [],
         hyperParameters: inspected.plan.hyperParameters,
         jobName: `wanflow-${pipelineId}`,
-      });
+      };
+      // Waits (slowly, visibly) when the account's job quota is full; see capacity.ts.
+      const job = await createJobWithinCapacity(
+        (options, waitForCapacity) =>
+          waitForCapacity
+            ? callWhileWaiting(options, `create fine-tune job for ${input.model} (waiting for account capacity)`, { ...createArgs, waitForCapacity })
+            : call('createFineTuneJob', options, `create fine-tune job for ${input.model}`, createArgs),
+        p.apiCall,
+        input.capacityWait,
+        status,
+        publish,
+      );
       jobId = created.jobId = job.jobId;
       status.job = job;
     } else if (src.kind === 'job') {
@@ -197,12 +220,13 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       while (!TERMINAL_JOB_STATUSES.has(snap.status)) {
         snap = await call(
           'pollTraining',
-          p.poll(input.polling.training as Duration, '14d'),
-          `poll ${jobId} ${snap.status}${snap.epoch !== undefined ? ` epoch ${snap.epoch}/${snap.totalEpochs}` : ''}`,
-          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap), knownLogLines: snap.logLines },
+          trainingPollOptions(p, input.polling),
+          `poll ${jobId} ${snap.status}${snap.phase ? ` ${snap.phase}` : ''}${snap.progress !== undefined ? ` ${Math.round(snap.progress * 100)} %` : ''}`,
+          { jobId, lastStatus: snap.status, lastBucket: progressBucket(snap), knownLogLines: snap.logLines, ...trainingPollArgs(snap, status.plan, input.polling) },
         );
         status.job = snap;
-        status.trainingEtaMs = estimateEta(snap, status.stageStartedAtMs);
+        status.training = trainingStatus(snap);
+        status.trainingEtaMs = status.training.etaMs;
         publish();
       }
       if (snap.status === 'FAILED') {
@@ -352,12 +376,6 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     }
     log.info('clean-up done', { reason, stageBefore: before });
   }
-}
-
-function estimateEta(snap: JobSnapshot, trainingStartedMs: number): number | undefined {
-  if (!snap.progress || snap.progress <= 0 || snap.progress >= 1) return undefined;
-  const elapsed = snap.polledAtMs - trainingStartedMs;
-  return Math.max(0, Math.round((elapsed * (1 - snap.progress)) / snap.progress));
 }
 
 function describeError(err: unknown): string {

@@ -1,4 +1,6 @@
 /** Shapes shared by the workflow, its activities and the CLI. Pure types: safe in workflow code. */
+import type { TrainingPhase, TrainingTrack } from './trainingProgress';
+import type { TrainingStatus } from './trainingPoll';
 
 export type Stage =
   | 'validating'
@@ -58,6 +60,16 @@ export interface JobSnapshot {
   logsTail: string[];
   /** Lines in the job's log when last read (the next poll reads only what follows). */
   logLines?: number;
+  /** Phase from the status and the log's milestones (see trainingProgress.ts). */
+  phase?: TrainingPhase;
+  /** Latest " Actual number of consumed tokens is N !" and the planned total (the cost estimate's formula). */
+  consumedTokens?: number;
+  plannedTokens?: number;
+  /** Training time left and the unseen tail (transfer, checkpoint saving) after it, as of polledAtMs. */
+  trainingLeftMs?: number;
+  tailLeftMs?: number;
+  /** What the poll remembers (log position, milestones, clock anchor); passed to the next poll. */
+  track?: TrainingTrack;
   /** Job-reported message on failure. */
   message?: string;
   createTime?: string;
@@ -122,8 +134,12 @@ export interface PipelineStatus {
   fileId?: string;
   jobId?: string;
   job?: JobSnapshot;
-  /** Estimated milliseconds of training left, from progress so far. */
+  /** Estimated milliseconds until the job ends (training left + the unseen tail), as of the last poll. */
   trainingEtaMs?: number;
+  /** Progress from documented signals (consumed tokens vs plan, milestones, time), as of the last poll. */
+  training?: TrainingStatus;
+  /** Why the pipeline is waiting on the account (e.g. "waiting for account capacity: Only 20 fine-tune job …"). */
+  waitingFor?: { reason: 'account-capacity'; message: string; sinceMs: number; untilMs: number };
   checkpoints: CheckpointInfo[];
   awaitingApproval?: { candidates: string[]; deadlineMs: number; fallback: string };
   checkpoint?: string;

@@ -67,6 +67,6 @@ describe('with two concurrent jobs allowed', () => {
     expect(done).toMatchObject({ status: 'CANCELED', usage: 0, output_cnt: 0 });
     const logs: string[] = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${job.job_id}/logs`)).body.output.logs;
     expect(logs.some((l) => l.includes('data process succeeded') || l.startsWith('epoch '))).toBe(false);
-    expect(logs.at(-1)).toMatch(/finetune-job canceled$/);
+    expect(logs).toEqual([]); // the reference shows no cancel line: the log stops where the job was
   });
 });

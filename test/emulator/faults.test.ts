@@ -31,7 +31,7 @@ test('429 Throttling with Retry-After, in both error shapes', async () => {
   const native = await api(emu.url, 'GET', '/api/v1/fine-tunes');
   expect(native.status).toBe(429);
   expect(native.headers['retry-after']).toBe('3');
-  expect(native.body).toMatchObject({ code: 'Throttling', request_id: expect.any(String) });
+  expect(native.body).toMatchObject({ code: 'Throttling.RateQuota', message: 'Requests rate limit exceeded, please try again later.', request_id: expect.any(String) });
   const compat = await api(emu.url, 'GET', '/compatible-mode/v1/files');
   expect(compat.status).toBe(429);
   expect(compat.body.error).toMatchObject({ type: 'rate_limit_error' });

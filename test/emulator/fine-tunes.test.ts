@@ -131,7 +131,8 @@ test('jobs queue one at a time (QUEUING), cancel goes CANCELING → CANCELED, ru
 
   await advance(10 * 60_000);
   const mid = await status(a.job_id);
-  expect(mid.progress.step).toBeGreaterThan(0);
+  expect(mid.status).toBe('RUNNING');
+  expect(mid.progress).toBeUndefined(); // not in the reference: only with extraProgress
   const cancel = await api(emu.url, 'POST', `/api/v1/fine-tunes/${a.job_id}/cancel`);
   expect(cancel.body.output).toEqual({ status: 'success' });
   expect((await status(a.job_id)).status).toBe('CANCELING');
@@ -156,7 +157,7 @@ test('scenario knobs: a job failing mid-training, exports FAILED / UNSUPPORTED, 
   const failed = await status(failing.job_id);
   expect(failed).toMatchObject({ status: 'FAILED', message: 'InternalError.Algo: GPU node lost', output_cnt: 4 });
   const logs = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${failing.job_id}/logs`)).body.output.logs;
-  expect(logs.slice(-2)[0]).toMatch(/ERROR - InternalError\.Algo: GPU node lost$/);
+  expect(logs.at(-1)).toMatch(/ERROR - InternalError\.Algo: GPU node lost$/);
 
   const ok = (await create({})).body.output;
   await advance(4 * 3600_000);
@@ -206,5 +207,54 @@ test('deployment body rules', async () => {
     const r = await api(emu.url, 'POST', '/api/v1/deployments', { ...base, ...patch });
     expect(r.status).toBe(400);
     expect(r.body.message).toContain(field);
+  }
+});
+
+describe('the account quota rules of the service (notes §9.2), with a small quota', () => {
+  let q: Awaited<ReturnType<typeof startTestEmulator>>;
+  let fileId: string;
+  beforeAll(async () => {
+    q = await startTestEmulator({ timeScale: 1, maxJobsPerAccount: 2 });
+    fileId = (await uploadCompat(q.url, await buildDatasetZip(dir, 'quota.zip'))).body.id;
+  });
+  afterAll(async () => {
+    await q?.close();
+    cleanup(q.dataDir);
+  });
+  const mk = () => api(q.url, 'POST', '/api/v1/fine-tunes', { model: 'wan2.5-i2v-preview', training_file_ids: [fileId], training_type: 'efficient_sft' });
+
+  test('"Only N fine-tune job in running or succeeded allowed per user": 429 until a job is canceled and deleted', async () => {
+    const a = (await mk()).body.output;
+    const b = (await mk()).body.output;
+    // One training slot per account: the second waits in QUEUING.
+    await api(q.url, 'POST', '/__emulator/clock/advance', { ms: 60_000 });
+    expect((await api(q.url, 'GET', `/api/v1/fine-tunes/${a.job_id}`)).body.output.status).toBe('RUNNING');
+    expect((await api(q.url, 'GET', `/api/v1/fine-tunes/${b.job_id}`)).body.output.status).toBe('QUEUING');
+    const refused = await mk();
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ code: 'Throttling', message: 'Only 2 fine-tune job in running or succeeded allowed per user.', request_id: expect.any(String) });
+    expect(refused.headers['retry-after']).toBeUndefined();
+    // Waiting does not clear it (the jobs keep running or succeed); canceling one does.
+    await api(q.url, 'POST', '/__emulator/clock/advance', { ms: 3600_000 });
+    expect((await mk()).status).toBe(429);
+    await api(q.url, 'POST', `/api/v1/fine-tunes/${b.job_id}/cancel`);
+    await api(q.url, 'POST', '/__emulator/clock/advance', { ms: 31_000 });
+    expect((await mk()).status).toBe(200);
+  });
+});
+
+test('extraProgress (beyond the documents, opt-in) adds epoch lines and output.progress', async () => {
+  const x = await startTestEmulator({ timeScale: 1, extraProgress: true });
+  try {
+    const id = (await uploadCompat(x.url, await buildDatasetZip(dir, 'extra.zip'))).body.id;
+    const job = (await api(x.url, 'POST', '/api/v1/fine-tunes', { model: 'wan2.5-i2v-preview', training_file_ids: [id], training_type: 'efficient_sft' })).body.output;
+    await api(x.url, 'POST', '/__emulator/clock/advance', { ms: 20 * 60_000 });
+    const got = (await api(x.url, 'GET', `/api/v1/fine-tunes/${job.job_id}`)).body.output;
+    expect(got.progress.step).toBeGreaterThan(0);
+    const logs: string[] = (await api(x.url, 'GET', `/api/v1/fine-tunes/${job.job_id}/logs`)).body.output.logs;
+    expect(logs.some((l) => /^epoch \d+\/400 step \d+\/2400 loss \d\.\d{4}$/.test(l))).toBe(true);
+  } finally {
+    await x.close();
+    cleanup(x.dataDir);
   }
 });

@@ -36,12 +36,13 @@ test('a job runs to SUCCEEDED with checkpoints, logs, previews, an export, a dep
   expect(job).toMatchObject({ status: 'PENDING', model: 'wan2.5-i2v-preview', base_model: 'wan2.5-i2v-preview', training_type: 'efficient_sft', validation_file_ids: [], max_output_cnt: 10, group: 'llm' });
   expect(job.create_time).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
-  // Mid-run: logs grow with progress lines.
+  // Mid-run: logs grow with the documented consumed-token lines only (no invented epoch/step/loss lines).
   const running = await waitFor(async () => {
     const r = await api(emu.url, 'GET', `/api/v1/fine-tunes/${job.job_id}/logs`);
-    return r.body.output.logs.some((l: string) => /^epoch \d+\/400 step \d+\/2400 loss \d\.\d{4}$/.test(l)) ? r.body.output : undefined;
-  }, 30_000, 'progress log lines');
-  expect(running.logs[0]).toMatch(/ - INFO - finetune-job .* created/);
+    return r.body.output.logs.some((l: string) => /^ Actual number of consumed tokens is \d+ !$/.test(l)) ? r.body.output : undefined;
+  }, 30_000, 'consumed-token log lines');
+  expect(running.logs[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - INFO - data process succeeded, start to fine-tune$/);
+  expect(running.logs.some((l: string) => /epoch|loss|step/i.test(l))).toBe(false);
 
   const done = await waitFor(async () => {
     const r = await api(emu.url, 'GET', `/api/v1/fine-tunes/${job.job_id}`);
@@ -58,6 +59,18 @@ test('a job runs to SUCCEEDED with checkpoints, logs, previews, an export, a dep
   expect(logs.logs).toContain(' Actual number of consumed tokens is 345600 !');
   expect(logs.logs.some((l: string) => l.includes('data process succeeded, start to fine-tune'))).toBe(true);
   expect(logs.logs[logs.logs.length - 1]).toMatch(/ - INFO - ##FT_COMPLETE##$/);
+  // The reference's tail, in its order, after the last token line.
+  const tail = logs.logs.slice(-5).map((l: string) => l.replace(/^.* - INFO - /, ''));
+  expect(tail).toEqual([
+    'fine-tuned output got, start to transfer it for inference',
+    'transfer for inference succeeded, start to deliver it for inference',
+    'start to save checkpoint',
+    'finetune-job succeeded',
+    '##FT_COMPLETE##',
+  ]);
+  // Every line is a documented shape: a timestamped INFO line or a consumed-token line.
+  for (const l of logs.logs) expect(l).toMatch(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - INFO - .+| Actual number of consumed tokens is \d+ !)$/);
+  expect(logs.logs.filter((l: string) => l.startsWith(' Actual')).length).toBe(8);
   const page = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${job.job_id}/logs?offset=2&line=3`)).body.output;
   expect(page).toEqual({ total: logs.total, logs: logs.logs.slice(1, 4) });
 

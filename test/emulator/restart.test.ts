@@ -6,7 +6,7 @@ const N_EPOCHS = 40_000;
 
 test('close + start on the same dataDir mid-job keeps files, the job and its progress, and the job finishes', async () => {
   const dir = tempDir();
-  let emu = await startTestEmulator({ timeScale: 2000 });
+  let emu = await startTestEmulator({ timeScale: 2000, extraProgress: true });
   const dataDir = emu.dataDir;
   try {
     const fileId = (await uploadCompat(emu.url, await buildDatasetZip(dir, 'train.zip'))).body.id;
@@ -18,7 +18,7 @@ test('close + start on the same dataDir mid-job keeps files, the job and its pro
     const logsBefore = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}/logs`)).body.output.logs;
     await emu.close();
 
-    emu = await startTestEmulator({ timeScale: 2000, dataDir });
+    emu = await startTestEmulator({ timeScale: 2000, dataDir, extraProgress: true });
     const after = (await api(emu.url, 'GET', `/api/v1/fine-tunes/${jobId}`)).body.output;
     expect(after.status).toBe('RUNNING');
     expect(after.progress.step).toBeGreaterThanOrEqual(before.progress.step);

@@ -32,12 +32,13 @@ test.each([
   [I2V, { model: 'wan2.2-i2v-flash', input: { img_url: img }, parameters: { duration: 10 } }, 400, 'parameters.duration'],
   [I2V, { model: 'wan2.5-i2v-preview', input: { img_url: img }, parameters: { seed: -1 } }, 400, 'parameters.seed'],
   [I2V, { model: 'wan2.7-i2v', input: { media: [{ type: 'driving_audio', url: 'https://a/b.mp3' }] } }, 400, 'input.media'],
-  [I2V, { model: 'no-such-model-ft-1', input: { img_url: img } }, 404, 'no-such-model-ft-1'],
+  // The real service answers an unknown model with 400 InvalidParameter "Model not exist." (notes §9.2).
+  [I2V, { model: 'no-such-model-ft-1', input: { img_url: img } }, 400, 'Model not exist.'],
 ])('%s %j → %i naming %s', async (route, body, status, field) => {
   const r = await api(emu.url, 'POST', route, body, ASYNC);
   expect(r.status).toBe(status);
   expect(r.body.message).toContain(field);
-  expect(r.body.code).toBe(status === 404 ? 'ModelNotFound' : 'InvalidParameter');
+  expect(r.body.code).toBe('InvalidParameter');
 });
 
 test('a base-model task runs PENDING → RUNNING → SUCCEEDED; null optional fields are fine', async () => {

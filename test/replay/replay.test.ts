@@ -2,8 +2,9 @@
  * Replays every recorded history in test/histories against the current workflow code: a change to fineTunePipeline
  * that would break running workflows (non-determinism) fails here. The histories are finished pipelines of the
  * durability and workflow suites (happy path, after worker crashes, under faults, across a server restart, manual
- * approval through the Update, cancellation during training with its clean-up, a failed deployment with its clean-up),
- * recorded with `RECORD_HISTORIES=1` on the test that runs that path (see test/helpers/histories.ts); the `operation-*`
+ * approval through the Update, cancellation during training with its clean-up, a failed deployment with its clean-up,
+ * a wait for account capacity), recorded with `RECORD_HISTORIES=1` on the test that runs that path (see
+ * test/helpers/histories.ts; quota-wait: `RECORD_HISTORIES=1 npx jest test/workflow/quota.test.ts`); the `operation-*`
  * ones are modelStudioOperation runs (an export with --wait, a `jobs logs --follow` poll) from test/workflow/management.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const REQUIRED = [
   'deployment-failed',
   'operation-export-wait',
   'operation-logs-follow',
+  'quota-wait',
 ];
 
 test('every required history is recorded, and together they cover an Update, a cancel with clean-up and a failure with clean-up', () => {
@@ -44,6 +46,9 @@ test('every required history is recorded, and together they cover an Update, a c
   expect(last('cancel-training').workflowExecutionCanceledEventAttributes).toBeTruthy();
   expect(activities('deployment-failed')).toContain('deleteDeployment');
   expect(last('deployment-failed').workflowExecutionFailedEventAttributes).toBeTruthy();
+  // A pipeline that waited for account capacity (429 "Only N fine-tune job …"), then created its job.
+  expect(read('quota-wait').filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createFineTuneJob')).toHaveLength(2);
+  expect(last('quota-wait').workflowExecutionCompletedEventAttributes).toBeTruthy();
 });
 
 test('every recorded history replays against the current workflow code', async () => {

@@ -46,7 +46,7 @@ async function create(ctx: Ctx, svc: Service): Promise<Reply> {
   if (body.capacity !== 1) throw badParam(`capacity must be 1, got ${JSON.stringify(body.capacity ?? null)}.`, 'capacity');
   if (body.plan !== 'lora') throw badParam(`plan must be "lora", got ${JSON.stringify(body.plan ?? null)}.`, 'plan');
   const aigc = validateAigcConfig(body.aigc_config);
-  if (svc.deployment(name)) throw new ApiError(409, 'Conflict', `A deployment named ${name} already exists.`);
+  if (svc.deployment(name)) throw new ApiError(409, 'Conflict', `Model instance ${name} already exists, please specify a suffix`);
   const base = deployableBase(svc, name);
   if (!base) throw badParam(`model_name "${name}" is not a deployable model: use the finetuned_output of a SUCCEEDED job or the model_name of a SUCCEEDED export.`, 'model_name');
   const now = svc.now();

@@ -31,7 +31,7 @@ export function jobView(svc: Service, job: JobRecord, detailed = true): Record<s
   if (status === 'SUCCEEDED') view.usage = job.usageTokens;
   if (status === 'CANCELED') view.usage = tokensAt(job, stepsDone(job, now));
   if (status === 'FAILED') view.message = t.failMessage;
-  if (status === 'RUNNING' || status === 'CANCELING') view.progress = { step: stepsDone(job, now), total_steps: job.totalSteps };
+  if (svc.opts.extraProgress && (status === 'RUNNING' || status === 'CANCELING')) view.progress = { step: stepsDone(job, now), total_steps: job.totalSteps };
   return view;
 }
 
@@ -83,6 +83,11 @@ async function create(ctx: Ctx, svc: Service): Promise<Reply> {
   if (given(jobName) && (typeof jobName !== 'string' || !/^[\p{L}\p{N}_.-]{1,64}$/u.test(jobName))) {
     throw badParam('job_name must be 1 to 64 letters, digits, "_", "-" or ".".', 'job_name');
   }
+  // "Only 20 fine-tune job in running or succeeded allowed per user" (§9.2): it does not clear by waiting.
+  const counted = svc.state.jobs.filter((j) => !j.deleted && !['FAILED', 'CANCELED'].includes(svc.jobStatus(j))).length;
+  if (counted >= svc.opts.maxJobsPerAccount) {
+    throw new ApiError(429, 'Throttling', `Only ${svc.opts.maxJobsPerAccount} fine-tune job in running or succeeded allowed per user.`);
+  }
   const hpIn = body.hyper_parameters;
   if (given(hpIn) && (typeof hpIn !== 'object' || Array.isArray(hpIn))) throw badParam('hyper_parameters must be a JSON object.', 'hyper_parameters');
   const hp = applyHyperParameters(model, (hpIn as Record<string, unknown>) ?? {});
@@ -123,7 +128,7 @@ async function create(ctx: Ctx, svc: Service): Promise<Reply> {
 
 function findJob(ctx: Ctx, svc: Service): JobRecord {
   const job = svc.job(ctx.params[0]);
-  if (!job) throw notFound(`Fine-tune job ${ctx.params[0]} not found.`);
+  if (!job) throw notFound('Not Found!'); // the jobs API's 404 message (notes §9.2)
   return job;
 }
 
@@ -163,7 +168,7 @@ function logs(ctx: Ctx, svc: Service): Reply {
   const job = findJob(ctx, svc);
   const offset = intParam(ctx.query, 'offset', 1, 0, Number.MAX_SAFE_INTEGER);
   const line = intParam(ctx.query, 'line', 1000, 1, 10000);
-  const all = jobLogs(job, svc.now());
+  const all = jobLogs(job, svc.now(), { progressLines: svc.opts.extraProgress });
   const start = Math.max(1, offset) - 1;
   return output(ctx, { total: all.length, logs: all.slice(start, start + line) });
 }

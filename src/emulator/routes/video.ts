@@ -32,7 +32,8 @@ function imageUrl(input: Record<string, unknown>, field: string, required: boole
 function resolveModel(svc: Service, name: string): { base: EmuModel; lora: boolean; aigc?: Record<string, unknown> } {
   if (EMU_MODELS[name]) return { base: EMU_MODELS[name], lora: false };
   const d = svc.deployment(name);
-  if (!d) throw new ApiError(404, 'ModelNotFound', `Model not exist: ${name}.`);
+  // Measured on the real service (§9.2): an unknown model on /services/aigc/* is 400 InvalidParameter "Model not exist.".
+  if (!d) throw new ApiError(400, 'InvalidParameter', 'Model not exist.', 'model');
   const status = svc.deploymentStatus(d);
   if (status !== 'RUNNING') throw new ApiError(400, 'InvalidParameter', `Model ${name} is deployed but ${status}; it accepts calls only when RUNNING.`, 'model');
   return { base: EMU_MODELS[d.baseModel], lora: true, aigc: d.aigcConfig };

@@ -1,4 +1,4 @@
-import { InvalidParameterError, NotFoundError, TASK_TERMINAL_STATUSES, inferVideoRoute, type TaskOutput } from '../../../src/dashscope';
+import { InvalidParameterError, TASK_TERMINAL_STATUSES, inferVideoRoute, type TaskOutput } from '../../../src/dashscope';
 import { AIGC_CONFIG, startClientEnv, trainedModel, waitFor, type ClientEnv } from './setup';
 
 let env: ClientEnv;
@@ -70,10 +70,11 @@ test('an unknown task id is UNKNOWN, not an error', async () => {
   expect(task.task_status).toBe('UNKNOWN');
 });
 
-test('an unknown model: 404 NotFoundError (ModelNotFound)', async () => {
+test('an unknown model: 400 InvalidParameterError "Model not exist." (as the real service, notes §9.2)', async () => {
   const err = await env.ds.videoSynthesis.create({ model: 'wan9-none', input: { img_url: IMAGE } }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(NotFoundError);
-  expect((err as NotFoundError).code).toBe('ModelNotFound');
+  expect(err).toBeInstanceOf(InvalidParameterError);
+  expect((err as InvalidParameterError).code).toBe('InvalidParameter');
+  expect((err as InvalidParameterError).message).toContain('Model not exist.');
 });
 
 test('tasks.list pages through the tasks of a deployed model, newest first', async () => {

@@ -16,7 +16,8 @@ const minimal = {
 test('a minimal input gets documented defaults', () => {
   const r = parsePipelineInput(minimal);
   expect(r.checkpoint).toEqual({ policy: 'final' });
-  expect(r.polling).toEqual({ training: '60s', export: '15s', deployment: '30s', task: '15s' });
+  expect(r.polling).toEqual({ training: '45s', export: '15s', deployment: '30s', task: '15s' });
+  expect(r.capacityWait).toEqual({ timeout: '24h', retryEvery: '10m' });
   expect(r.cleanup).toEqual({ deleteDeployment: 'on-cancel-or-failure', cancelJob: true });
   expect(r.hyperParameters).toEqual({});
 });
