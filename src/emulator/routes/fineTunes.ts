@@ -14,9 +14,13 @@ export const ACCOUNT = { workspace_id: 'llm-emulator', user_identity: '500000000
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 const unsupported = (m: string) => new ApiError(400, 'UnsupportedOperation', m);
 
-/** The job object the service returns (create adds nothing; get/list add end_time, output_cnt, usage). */
+/**
+ * The job object the service returns (create adds nothing; get/list add end_time, output_cnt, usage). The create answer
+ * (detailed = false) describes the job as it was created, PENDING as in the reference's example, however long the
+ * request took to answer in emulated time (at high time scales a loaded machine can let the 30 s PENDING pass).
+ */
 export function jobView(svc: Service, job: JobRecord, detailed = true): Record<string, unknown> {
-  const status = svc.jobStatus(job);
+  const status = detailed ? svc.jobStatus(job) : 'PENDING';
   const view: Record<string, unknown> = {
     job_id: job.jobId, job_name: job.jobName ?? job.jobId, status, finetuned_output: job.finetunedOutput, model: job.model, base_model: job.model,
     training_file_ids: job.trainingFileIds, validation_file_ids: job.validationFileIds, hyper_parameters: job.hyperParameters,
