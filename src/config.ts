@@ -1,30 +1,23 @@
 /**
  * Configuration from the environment (and CLI flags layered on top), validated by zod.
+ * The Temporal connection (address, namespace, TLS, API key, gRPC headers, temporal.toml profiles) is read by
+ * src/temporal/connection.ts through Temporal's own @temporalio/envconfig; this module adds wanflow's settings.
  * The DashScope API key is read here, in the worker's process, and nowhere else: it never enters workflow input,
  * history, logs or errors.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from './configError';
+import { loadTemporalSettings, TEMPORAL_ENV_VARS, type ConnectionFlags, type TemporalSettings } from './temporal/connection';
 
+export { ConfigError } from './configError';
 export const DEFAULT_DASHSCOPE_BASE_URL = 'https://dashscope-intl.aliyuncs.com';
 export const DEFAULT_TASK_QUEUE = 'wanflow';
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
-
-export const TemporalEnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().default('localhost:7233').describe('host:port of the Temporal frontend'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_API_KEY: z.string().optional().describe('Temporal Cloud API key (implies TLS)'),
-  TEMPORAL_TLS: bool.optional().describe('Use TLS without client certificates'),
-  TEMPORAL_TLS_CERT_PATH: z.string().optional().describe('mTLS client certificate (PEM)'),
-  TEMPORAL_TLS_KEY_PATH: z.string().optional().describe('mTLS client key (PEM)'),
-  WANFLOW_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
+export const TaskQueueEnvSchema = z.object({
+  WANFLOW_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
 });
-export type TemporalConfig = z.infer<typeof TemporalEnvSchema>;
 
-export const WorkerEnvSchema = TemporalEnvSchema.extend({
+export const WorkerEnvSchema = TaskQueueEnvSchema.extend({
   DASHSCOPE_API_KEY: z.string().min(1, 'DASHSCOPE_API_KEY is required: the Model Studio API key (Singapore region)'),
   DASHSCOPE_BASE_URL: z.url().default(DEFAULT_DASHSCOPE_BASE_URL).describe('Host root; the emulator or the real service'),
   DASHSCOPE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000).describe('Per-request inactivity timeout; below the activities\' 2 min start-to-close'),
@@ -39,8 +32,26 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
       'Activities started per second on the task queue, across all workers (enforced by the Temporal server). Each activity makes ' +
         'one or two Model Studio requests, so 12 keeps a fleet under the service\'s 20 queries per second',
     ),
+  WANFLOW_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .nonnegative()
+    .default(20)
+    .describe('On SIGTERM/SIGINT: how long running activities may finish before they are cancelled and handed back to the server'),
+  WANFLOW_SETUP_SEARCH_ATTRIBUTES: z
+    .enum(['1', '0', 'true', 'false'])
+    .default('true')
+    .transform((v) => v === '1' || v === 'true')
+    .describe('Add missing search attributes at start where the server allows it (false: only check)'),
 });
-export type WorkerConfig = z.infer<typeof WorkerEnvSchema>;
+
+/** Every variable the worker reads: wanflow's own and Temporal's (envconfig), for docs and compose-file checks. */
+export const WORKER_ENV_VARS: readonly string[] = [...Object.keys(WorkerEnvSchema.shape), ...TEMPORAL_ENV_VARS];
+
+export type WorkerConfig = z.infer<typeof WorkerEnvSchema> & { temporal: TemporalSettings };
+export interface CliTemporalConfig {
+  temporal: TemporalSettings;
+  taskQueue: string;
+}
 
 /** Parses env (default process.env); the error lists every bad variable and its rule, never a value. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
@@ -52,22 +63,29 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   return parsed.data;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** The worker's configuration: wanflow's variables plus the Temporal connection; all problems are reported together. */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  const problems: string[] = [];
+  let own: z.infer<typeof WorkerEnvSchema> | undefined;
+  let temporal: TemporalSettings | undefined;
+  try {
+    own = loadConfig(WorkerEnvSchema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message.replace(/^invalid configuration:\n/, ''));
+  }
+  try {
+    temporal = loadTemporalSettings({}, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message.replace(/^invalid Temporal connection settings:\n/, ''));
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  return { ...own!, temporal: temporal! };
 }
 
-/** Connection options for @temporalio/client and NativeConnection (local dev server, self-hosted mTLS, Temporal Cloud). */
-export interface TemporalConnectionOptions {
-  address: string;
-  tls?: boolean | { clientCertPair: { crt: Buffer; key: Buffer } };
-  apiKey?: string;
-}
-
-export function temporalConnectionOptions(cfg: TemporalConfig): TemporalConnectionOptions {
-  const mtls =
-    cfg.TEMPORAL_TLS_CERT_PATH && cfg.TEMPORAL_TLS_KEY_PATH
-      ? { clientCertPair: { crt: readFileSync(cfg.TEMPORAL_TLS_CERT_PATH), key: readFileSync(cfg.TEMPORAL_TLS_KEY_PATH) } }
-      : undefined;
-  const tls = mtls ?? (cfg.TEMPORAL_API_KEY || cfg.TEMPORAL_TLS ? true : undefined);
-  return { address: cfg.TEMPORAL_ADDRESS, tls, apiKey: cfg.TEMPORAL_API_KEY };
+/** A CLI command's configuration: the connection (flags over environment over profile) and the task queue. */
+export function loadCliConfig(flags: ConnectionFlags & { taskQueue?: string } = {}, env: Record<string, string | undefined> = process.env): CliTemporalConfig {
+  const temporal = loadTemporalSettings(flags, env);
+  return { temporal, taskQueue: flags.taskQueue ?? loadConfig(TaskQueueEnvSchema, env).WANFLOW_TASK_QUEUE };
 }

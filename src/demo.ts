@@ -51,7 +51,7 @@ async function main(flags: StartFlags): Promise<number> {
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
-    say('stopping (the pipeline is saved in .data and resumes with the next `npm start`)…');
+    say('stopping the worker, the Temporal server and the emulator…');
     ac.abort();
   };
   process.on('SIGINT', onSignal);
@@ -103,7 +103,12 @@ async function main(flags: StartFlags): Promise<number> {
     say(`watch it in the Web UI: ${link}`);
 
     const outcome = await followPipeline(client, workflowId, { signal: ac.signal });
-    const code = printOutcome(outcome);
+    // After Ctrl-C nothing runs the pipeline any more: this process was its worker, server and emulator.
+    const code = printOutcome(
+      outcome,
+      false,
+      `[wanflow] stopped: the pipeline ${workflowId} is not running now; it waits, saved in ${flags.dataDir}, and continues with the next \`npm start\``,
+    );
     if (outcome.outcome !== 'detached') say(`Web UI: ${link}`);
     return code;
   } finally {
@@ -116,7 +121,7 @@ async function main(flags: StartFlags): Promise<number> {
 const program = new Command('npm start')
   .description('Run the whole wanflow pipeline locally on the Model Studio emulator')
   .addOption(new Option('--model <id>', 'base model').choices([...MODEL_IDS]).default('wan2.2-i2v-flash'))
-  .option('--data-dir <dir>', 'where the dev server, emulator and artifacts keep their state', '.data')
+  .option('--data-dir <dir>', 'where the dev server, emulator and artifacts keep their state (env WANFLOW_DATA_DIR)', process.env.WANFLOW_DATA_DIR || '.data')
   .option('--time-scale <n>', 'emulated seconds per real second', (v) => Number(v), Number(process.env.WANFLOW_TIME_SCALE ?? 120))
   .option('--temporal-port <port>', 'Temporal gRPC port', (v) => Number(v), Number(process.env.WANFLOW_TEMPORAL_PORT ?? 7233))
   .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), Number(process.env.WANFLOW_UI_PORT ?? 8233))

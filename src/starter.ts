@@ -2,12 +2,14 @@
  * The `wanflow` CLI: run and watch pipelines, approve checkpoints, validate datasets, run the emulator or a worker.
  * Every command has --help with examples.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { pipelineCommands } from './commands/pipeline';
 import { validateCommand } from './commands/validate';
 import { sampleCommand } from './commands/sample';
 import { emulatorCommand } from './commands/emulator';
 import { managementCommands } from './commands/management';
+import { setupCommand } from './commands/setup';
+import { reportCliError } from './commands/errors';
 
 export function buildProgram(): Command {
   const program = new Command('wanflow')
@@ -16,15 +18,17 @@ export function buildProgram(): Command {
     .showSuggestionAfterError();
   for (const cmd of pipelineCommands()) program.addCommand(cmd);
   for (const cmd of managementCommands()) program.addCommand(cmd);
+  program.addCommand(setupCommand());
   program.addCommand(validateCommand());
   program.addCommand(sampleCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(
-    new Command('worker').description('Run a wanflow worker (configured by environment: TEMPORAL_ADDRESS, DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL, ...)').action(async () => {
+    new Command('worker').description('Run a wanflow worker (configured by environment: DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL, TEMPORAL_ADDRESS or TEMPORAL_PROFILE, ...; see the README)').action(async () => {
       // require, not import(): the bin runs these sources through tsx's CommonJS hook, which dynamic import() bypasses.
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { runWorker } = require('./worker') as typeof import('./worker');
       await runWorker();
+      process.exit(0); // stopped by SIGINT/SIGTERM after a graceful shutdown: do not wait on stray handles
     }),
   );
   // Every subcommand answers a usage error with the hint and a suggestion, then exits 1.
@@ -37,12 +41,7 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
-      return;
-    }
-    process.stderr.write(`wanflow: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = reportCliError(err); // the cause chain, the server's reason and what to do next
   }
 }
 

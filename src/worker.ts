@@ -1,13 +1,18 @@
 /**
- * The wanflow worker: runs fineTunePipeline and its activities. Configured by environment (see src/config.ts):
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY / TEMPORAL_TLS_* for Temporal Cloud, WANFLOW_TASK_QUEUE,
- * DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL. Shuts down gracefully on SIGINT and SIGTERM (running activities finish or
- * are cancelled; workflows resume on any other worker).
+ * The wanflow worker: runs fineTunePipeline and its activities. Configured by environment (src/config.ts): the
+ * Temporal connection through Temporal's envconfig (temporal.toml profile, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_GRPC_META_*), WANFLOW_TASK_QUEUE, DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL.
+ * Before it polls, it makes sure the namespace has wanflow's search attributes (adding them where the server allows),
+ * so no workflow task can fail on them later. On SIGINT or SIGTERM it stops polling, lets running activities finish
+ * for WANFLOW_SHUTDOWN_GRACE_SECONDS, hands the rest back to the server (they are retried on another worker) and
+ * exits 0.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { loadConfig, temporalConnectionOptions, WorkerEnvSchema, type WorkerConfig } from './config';
+import { loadWorkerConfig, type WorkerConfig } from './config';
 import { DashScope } from './dashscope';
+import { ensureSearchAttributes } from './temporal/searchAttributes';
+import { setErrorContext } from './commands/errors';
 
 /** The workflow module the worker bundles (also what replay tests and benchmarks bundle once). */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -33,36 +38,55 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   });
 }
 
+const say = (line: string) => process.stderr.write(`wanflow worker: ${line}\n`);
+
 /** Builds the client and worker from configuration and runs until SIGINT/SIGTERM. */
-export async function runWorker(cfg: WorkerConfig = loadConfig(WorkerEnvSchema)): Promise<void> {
-  const connection = await NativeConnection.connect(temporalConnectionOptions(cfg));
+export async function runWorker(cfg: WorkerConfig = loadWorkerConfig()): Promise<void> {
+  const t = cfg.temporal;
+  setErrorContext({ address: t.address, namespace: t.namespace });
+  const connection = await NativeConnection.connect(t.connectionOptions).catch((err: Error) => {
+    throw new Error(`cannot reach Temporal at ${t.address}`, { cause: err });
+  });
   const dashscope = new DashScope({ apiKey: cfg.DASHSCOPE_API_KEY, baseUrl: cfg.DASHSCOPE_BASE_URL, timeoutMs: cfg.DASHSCOPE_TIMEOUT_MS });
+  let signal: string | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (!signal) say(`${s}: shutting down (running activities get ${cfg.WANFLOW_SHUTDOWN_GRACE_SECONDS} s to finish, then go back to the server)`);
+    signal ??= s;
+  };
   try {
+    await ensureSearchAttributes(connection, { namespace: t.namespace, address: t.address, add: cfg.WANFLOW_SETUP_SEARCH_ATTRIBUTES, log: say });
     const worker = await createWorker({
       connection,
-      namespace: cfg.TEMPORAL_NAMESPACE,
+      namespace: t.namespace,
       taskQueue: cfg.WANFLOW_TASK_QUEUE,
       dashscope,
       worker: {
         maxConcurrentActivityTaskExecutions: cfg.WANFLOW_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: cfg.WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
         maxTaskQueueActivitiesPerSecond: cfg.WANFLOW_MAX_API_CALLS_PER_SECOND,
+        shutdownGraceTime: cfg.WANFLOW_SHUTDOWN_GRACE_SECONDS * 1000,
         ...(cfg.WANFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: cfg.WANFLOW_MAX_CACHED_WORKFLOWS } : {}),
       },
     });
-    process.stderr.write(
-      `wanflow worker: task queue "${cfg.WANFLOW_TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}/${cfg.TEMPORAL_NAMESPACE}, Model Studio at ${cfg.DASHSCOPE_BASE_URL}\n`,
-    );
+    // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(); these listeners only say so.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    say(`task queue "${cfg.WANFLOW_TASK_QUEUE}" on ${t.summary}, Model Studio at ${cfg.DASHSCOPE_BASE_URL}`);
     await worker.run(); // resolves after SIGINT/SIGTERM triggered a graceful shutdown
+    say(`stopped${signal ? ` (${signal})` : ''}`);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await connection.close();
     await dashscope.close?.();
   }
 }
 
 if (require.main === module) {
-  runWorker().catch((err) => {
-    process.stderr.write(`wanflow worker: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { reportCliError } = require('./commands/errors') as typeof import('./commands/errors');
+  runWorker().then(
+    () => process.exit(0),
+    (err) => process.exit(reportCliError(err, {}, 'wanflow worker')),
+  );
 }

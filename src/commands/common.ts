@@ -1,37 +1,29 @@
-import { Client, Connection } from '@temporalio/client';
-import { loadConfig, temporalConnectionOptions, TemporalEnvSchema, type TemporalConfig } from '../config';
+import type { Client } from '@temporalio/client';
+import { loadCliConfig, type CliTemporalConfig } from '../config';
+import { connectClient, type ConnectionFlags } from '../temporal/connection';
+import { ensureSearchAttributes, type EnsureResult } from '../temporal/searchAttributes';
+import { setErrorContext } from './errors';
 
-/** Options every Temporal-facing command takes; they override the environment. */
-export interface TemporalFlags {
-  address?: string;
-  namespace?: string;
+/** Options every Temporal-facing command takes; they override the environment and the temporal.toml profile. */
+export interface TemporalFlags extends ConnectionFlags {
   taskQueue?: string;
   json?: boolean;
 }
 
-export function temporalConfig(flags: TemporalFlags): TemporalConfig {
-  const cfg = loadConfig(TemporalEnvSchema);
-  return {
-    ...cfg,
-    TEMPORAL_ADDRESS: flags.address ?? cfg.TEMPORAL_ADDRESS,
-    TEMPORAL_NAMESPACE: flags.namespace ?? cfg.TEMPORAL_NAMESPACE,
-    WANFLOW_TASK_QUEUE: flags.taskQueue ?? cfg.WANFLOW_TASK_QUEUE,
-  };
-}
+export type TemporalConfig = CliTemporalConfig;
 
-export async function connectClient(cfg: TemporalConfig): Promise<{ client: Client; close(): Promise<void> }> {
-  const connection = await Connection.connect({ ...temporalConnectionOptions(cfg), connectTimeout: '5s' }).catch((err: Error) => {
-    throw new Error(
-      `cannot reach Temporal at ${cfg.TEMPORAL_ADDRESS} (${err.message}). Is the server running? ` +
-        '`npm start` runs a local one; otherwise set TEMPORAL_ADDRESS or --address.',
-    );
-  });
-  return { client: new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), close: () => connection.close() };
+/** The connection and task queue for a command (src/temporal/connection.ts: profile → TEMPORAL_* → flags). */
+export function temporalConfig(flags: TemporalFlags): TemporalConfig {
+  const cfg = loadCliConfig(flags);
+  setErrorContext({ address: cfg.temporal.address, namespace: cfg.temporal.namespace });
+  return cfg;
 }
 
 /** Runs `fn` with a connected client, closing the connection afterwards whatever happens. */
 export async function withClient<T>(cfg: TemporalConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const { client, close } = await connectClient(cfg);
+  const { client, close } = await connectClient(cfg.temporal).catch((err: Error) => {
+    throw new Error(`cannot reach Temporal at ${cfg.temporal.address}`, { cause: err });
+  });
   try {
     return await fn(client);
   } finally {
@@ -39,10 +31,17 @@ export async function withClient<T>(cfg: TemporalConfig, fn: (client: Client) =>
   }
 }
 
+/** Checks wanflow's search attributes on the command's namespace and adds the missing ones where the server allows. */
+export function ensureSearchAttributesFor(client: Client, cfg: TemporalConfig, log?: (line: string) => void): Promise<EnsureResult> {
+  return ensureSearchAttributes(client.connection, { namespace: cfg.temporal.namespace, address: cfg.temporal.address, log });
+}
+
 export function addTemporalFlags<T extends { option(flags: string, description: string): T }>(cmd: T): T {
   return cmd
     .option('--address <host:port>', 'Temporal frontend (env TEMPORAL_ADDRESS, default localhost:7233)')
     .option('--namespace <ns>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
+    .option('--profile <name>', 'profile of the Temporal config file (env TEMPORAL_PROFILE, default "default")')
+    .option('--config-file <path>', 'Temporal config file (env TEMPORAL_CONFIG_FILE, default ~/.config/temporalio/temporal.toml)')
     .option('--json', 'machine-readable output');
 }
 

@@ -7,7 +7,7 @@ import { formatValidateResult, runValidate } from './validate';
 import { defaultWorkflowId, startPipeline, WORKFLOW_TYPE } from '../pipelines';
 import { AigcConfigSchema, DEFAULT_AIGC_CONFIG, MODEL_IDS, type PipelineInput } from '../workflows/input';
 import { approveCheckpointUpdate } from '../workflows/messages';
-import { addTemporalFlags, collectSet, printJson, temporalConfig, withClient, type TemporalFlags } from './common';
+import { addTemporalFlags, collectSet, ensureSearchAttributesFor, printJson, temporalConfig, withClient, type TemporalFlags } from './common';
 import { followPipeline, queryStatus, rootMessage, type FollowOutcome } from './follow';
 import { describe as describeStatus } from './progress';
 import { trainingStatusAt } from '../workflows/trainingPoll';
@@ -92,7 +92,8 @@ export async function buildRunInput(zip: string | undefined, flags: RunFlags): P
   return { input, workflowId };
 }
 
-export function printOutcome(o: FollowOutcome, json?: boolean): number {
+/** Prints how a followed pipeline ended; `detachedNote` replaces the default Ctrl-C line (npm start stops its worker too). */
+export function printOutcome(o: FollowOutcome, json?: boolean, detachedNote = 'detached; the pipeline keeps running on its workers (npx wanflow follow <id> to watch it again)'): number {
   if (json) {
     printJson(o);
   } else if (o.outcome === 'succeeded') {
@@ -112,7 +113,7 @@ export function printOutcome(o: FollowOutcome, json?: boolean): number {
         .join('\n') + '\n',
     );
   } else if (o.outcome === 'detached') {
-    process.stderr.write('detached; the pipeline keeps running (wanflow follow <id> to watch it again)\n');
+    process.stderr.write(`${detachedNote}\n`);
   } else {
     process.stderr.write(`pipeline ${o.outcome}: ${o.reason}\n`);
   }
@@ -160,7 +161,10 @@ export function pipelineCommands(): Command[] {
       const cfg = temporalConfig(flags);
       const { input, workflowId } = await buildRunInput(zip, flags);
       await withClient(cfg, async (client) => {
-        const started = await startPipeline(client, input, { taskQueue: cfg.WANFLOW_TASK_QUEUE, workflowId });
+        // Before anything starts: a namespace without wanflow's search attributes would refuse the start (or fail a
+        // workflow task later); add them where allowed, else stop here with the commands that create them.
+        await ensureSearchAttributesFor(client, cfg, (line) => !flags.json && process.stderr.write(`${line}\n`));
+        const started = await startPipeline(client, input, { taskQueue: cfg.taskQueue, workflowId });
         if (flags.json && !flags.follow) printJson({ workflowId, attached: started.attached });
         else if (!flags.json) {
           process.stderr.write(`${started.attached ? 'attached to the running pipeline' : 'started pipeline'} ${workflowId}\n`);
