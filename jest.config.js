@@ -14,5 +14,5 @@ module.exports = {
   // The Temporal native runtime (dev server, workers) can keep the process alive after a run that had failures;
   // CI must never hang on that, so jest exits once the results are in (teardown has already stopped the server).
   forceExit: true,
-  projects: [project('unit'), project('emulator'), project('harness'), project('workflow'), project('durability'), project('replay'), project('web')],
+  projects: [project('unit'), project('emulator'), project('harness'), project('workflow'), project('durability'), project('replay'), project('web'), project('production', { testTimeout: 900_000 })],
 };

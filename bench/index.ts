@@ -17,6 +17,10 @@ async function runOne(name: string, args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const name = process.argv[2];
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(`usage: npm run bench [name] [-- flags]   (no name: every benchmark, in order ${ORDER.join(', ')})\n  available: ${readdirSync(__dirname).filter(RUNNABLE).map((f) => f.replace(/\.ts$/, '')).join(', ')}\n  example:   npm run bench upload\n`);
+    return;
+  }
   const available = readdirSync(__dirname).filter(RUNNABLE).map((f) => f.replace(/\.ts$/, ''));
   if (name === undefined || name.startsWith('--')) {
     const all = [...ORDER.filter((n) => available.includes(n)), ...available.filter((n) => !ORDER.includes(n)).sort()];

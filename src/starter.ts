@@ -23,7 +23,8 @@ export function buildProgram(): Command {
   program.addCommand(sampleCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(
-    new Command('worker').description('Run a wanflow worker (configured by environment: DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL, TEMPORAL_ADDRESS or TEMPORAL_PROFILE, ...; see the README)').action(async () => {
+    new Command('worker')
+      .addHelpText('after', () => `\n${(require('./worker') as typeof import('./worker')).WORKER_HELP.split('\n').slice(2).join('\n')}`).description('Run a wanflow worker (configured by environment: DASHSCOPE_API_KEY, DASHSCOPE_BASE_URL, TEMPORAL_ADDRESS or TEMPORAL_PROFILE, ...; see the README)').action(async () => {
       // require, not import(): the bin runs these sources through tsx's CommonJS hook, which dynamic import() bypasses.
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { runWorker } = require('./worker') as typeof import('./worker');

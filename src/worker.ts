@@ -82,9 +82,31 @@ export async function runWorker(cfg: WorkerConfig = loadWorkerConfig()): Promise
   }
 }
 
+/** `--help` of the worker entry point (`npm run worker -- --help`, `npx wanflow worker --help`). */
+export const WORKER_HELP = `Usage: wanflow worker   (or: npm run worker)
+
+Runs a wanflow worker until SIGINT or SIGTERM (then exits 0 after a graceful shutdown). Configured by environment:
+  DASHSCOPE_API_KEY (required), DASHSCOPE_BASE_URL, DASHSCOPE_TIMEOUT_MS
+  Temporal: a temporal.toml profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) and/or TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+    TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_GRPC_META_<HEADER>
+  WANFLOW_TASK_QUEUE, WANFLOW_MAX_API_CALLS_PER_SECOND, WANFLOW_MAX_CONCURRENT_ACTIVITIES,
+    WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS, WANFLOW_MAX_CACHED_WORKFLOWS, WANFLOW_SHUTDOWN_GRACE_SECONDS,
+    WANFLOW_SETUP_SEARCH_ATTRIBUTES
+At start it adds wanflow's search attributes to the namespace where the server allows it (else it stops and prints
+the commands that do). See the README's worker environment table.
+
+Example:
+  DASHSCOPE_API_KEY=sk-... DASHSCOPE_BASE_URL=https://dashscope-intl.aliyuncs.com npx wanflow worker
+`;
+
 if (require.main === module) {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { reportCliError } = require('./commands/errors') as typeof import('./commands/errors');
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(WORKER_HELP);
+    process.exit(0);
+  }
   runWorker().then(
     () => process.exit(0),
     (err) => process.exit(reportCliError(err, {}, 'wanflow worker')),

@@ -18,7 +18,7 @@ const int = (name: string, min: number) => (v: string) => {
 export function emulatorCommand(): Command {
   return new Command('emulator')
     .description('Run the Model Studio (DashScope) emulator: fine-tuning, deployments, files and video synthesis, with emulated time')
-    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(8089).argParser(int('--port', 0)))
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one; env WANFLOW_EMULATOR_PORT)').default(process.env.WANFLOW_EMULATOR_PORT ? Number(process.env.WANFLOW_EMULATOR_PORT) : 8089).argParser(int('--port', 0)))
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .addOption(new Option('--time-scale <n>', 'emulated durations are divided by n (600: an emulated hour takes 6 s)').default(600).argParser(num('--time-scale', 0.001)))
     .option('--data-dir <dir>', 'state directory (reuse it to resume)', path.join('.data', 'emulator'))
