@@ -78,7 +78,7 @@ export function searchAttributeCommands(namespace: string, address: string, name
 
 function describeRefusal(rpc: string, err: unknown): string {
   const code = grpcCode(err);
-  const details = (err as { details?: string }).details ?? (err as Error).message;
+  const details = (err as { details?: string }).details || (err as Error).message.replace(/^\d+ [A-Z_]+: /, '');
   return `the server refused OperatorService.${rpc} (${code !== undefined ? `${code} ${GRPC_NAMES[code] ?? ''}`.trim() : 'error'}: ${details})`;
 }
 

@@ -89,8 +89,8 @@ describe('a bare Temporal server, set up with the README commands', () => {
   test('sample and validate', async () => {
     const s = await ledger.run('npx wanflow sample --mode i2v --out data/', { env, cwd: dir });
     ok(s);
-    expect(s.stdout.trim()).toMatch(/(^|\/)data\/i2v-training-12\.zip$/);
-    const v = await ledger.run('npx wanflow validate data/i2v-training-12.zip --model wan2.5-i2v-preview --set n_epochs=500', { env, cwd: dir });
+    expect(s.stdout.trim()).toMatch(/(^|\/)data\/sample-i2v-training-12\.zip$/);
+    const v = await ledger.run('npx wanflow validate data/sample-i2v-training-12.zip --model wan2.5-i2v-preview --set n_epochs=500', { env, cwd: dir });
     ok(v);
     expect(v.output).toMatch(/n_epochs/);
     expect(v.output).toMatch(/USD/);
@@ -110,10 +110,10 @@ describe('pipelines through the CLI, to a RUNNING deployment', () => {
   let modelName: string;
 
   test('run --follow and a --checkpoint manual run start; the manual one is approved with npx wanflow approve', async () => {
-    followRun = ledger.start('npx wanflow run data/i2v-training-12.zip --model wan2.5-i2v-preview --follow', { env, cwd: dir, timeoutMs: 600_000 });
+    followRun = ledger.start('npx wanflow run data/sample-i2v-training-12.zip --model wan2.5-i2v-preview --follow', { env, cwd: dir, timeoutMs: 600_000 });
     followId = (await followRun.waitFor(/started pipeline (wanflow-wan2\.5-i2v-preview-[0-9a-f]{12})/))[1];
 
-    const manual = await ledger.run('npx wanflow run data/i2v-training-12.zip --model wan2.2-i2v-flash --checkpoint manual', { env, cwd: dir });
+    const manual = await ledger.run('npx wanflow run data/sample-i2v-training-12.zip --model wan2.2-i2v-flash --checkpoint manual', { env, cwd: dir });
     ok(manual);
     manualId = /started pipeline (wanflow-wan2\.2-i2v-flash-[0-9a-f]{12})/.exec(manual.stderr)![1];
 
@@ -255,7 +255,7 @@ describe('the refused case: no permission to add search attributes', () => {
   });
 
   test('npx wanflow run stops with the same message; the server has no workflow', async () => {
-    const r = await ledger.run('npx wanflow run data/i2v-training-12.zip --model wan2.5-i2v-preview --follow', { env: proxied, cwd: dir });
+    const r = await ledger.run('npx wanflow run data/sample-i2v-training-12.zip --model wan2.5-i2v-preview --follow', { env: proxied, cwd: dir });
     expect(r.code).toBe(1);
     expectRefusal(r.stderr);
     expect(r.output).not.toMatch(/started pipeline/);

@@ -50,6 +50,7 @@ export async function startGrpcProxy(upstream: string, refusals: GrpcRefusal[]):
     up.on('error', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
     let trailers: http2.OutgoingHttpHeaders | undefined;
     up.on('response', (h) => {
+      if (stream.destroyed) return void up.close();
       const status = h[':status'];
       const { ':status': _st, ...resHeaders } = forwardable(h);
       if (resHeaders['grpc-status'] !== undefined) {

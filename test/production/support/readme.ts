@@ -152,11 +152,11 @@ export class ReadmeLedger {
     child.stderr!.on('data', (b: Buffer) => ((stderr += b.toString()), (output += b.toString())));
     const test = expect.getState().currentTestName;
     const exited = new Promise<Finished>((resolve) =>
-      child.once('exit', (code, signal) => {
+      // 'close': the process has exited AND every process that inherited its output (npm's children) has let go.
+      child.once('close', (code, signal) => {
         this.children.delete(child);
         this.runs.push({ line, command, code, signal, test });
-        // Let the pipes drain before resolving.
-        setImmediate(() => resolve({ code, signal, stdout, stderr, output }));
+        resolve({ code, signal, stdout, stderr, output });
       }),
     );
     let timer: NodeJS.Timeout | undefined;
