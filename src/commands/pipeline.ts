@@ -226,7 +226,11 @@ export function pipelineCommands(): Command[] {
   const cancel = addTemporalFlags(new Command('cancel').description('Cancel a pipeline: its training job is cancelled and a deployment it created deleted (per its cleanup option)').argument('<workflow-id>')).action(
     async (workflowId: string, flags: TemporalFlags) => {
       await withClient(temporalConfig(flags), async (client) => {
-        await client.workflow.getHandle(workflowId).cancel();
+        const handle = client.workflow.getHandle(workflowId);
+        // The server accepts a cancel request for a closed run without complaint; do not claim one is under way.
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING') throw new Error(`pipeline ${workflowId} is not running (${status.name}); there is nothing to cancel`);
+        await handle.cancel();
         if (flags.json) printJson({ workflowId, cancelRequested: true });
         else process.stdout.write(`cancellation requested for ${workflowId}; clean-up runs in the pipeline (wanflow follow ${workflowId})\n`);
       });

@@ -160,22 +160,34 @@ describe('pipelines through the CLI, to a RUNNING deployment', () => {
     expect(rows.find((r) => r.workflowId === followId)).toMatchObject({ status: 'COMPLETED', model: 'wan2.5-i2v-preview' });
   });
 
-  test('run --from-job and --from-model start; cancel stops them, and status says CANCELLED', async () => {
+  test('run --from-job and --from-model: a new pipeline each, deployed from what exists (exit 0)', async () => {
     for (const [line, token, value] of [
-      ['npx wanflow run --from-job <job_id> --model wan2.5-i2v-preview', '<job_id>', () => jobId],
-      ['npx wanflow run --from-model <model_name> --model wan2.5-i2v-preview', '<model_name>', () => modelName],
+      ['npx wanflow run --from-job <job_id> --model wan2.5-i2v-preview', '<job_id>', jobId],
+      ['npx wanflow run --from-model <model_name> --model wan2.5-i2v-preview', '<model_name>', modelName],
     ] as const) {
-      const started = await ledger.run(line, { placeholders: { [token]: value() }, env, cwd: dir });
+      const started = await ledger.run(line, { placeholders: { [token]: value }, env, cwd: dir });
       ok(started);
       const id = /started pipeline (\S+)/.exec(started.stderr)![1];
-      const c = await ledger.run('npx wanflow cancel <workflow-id>', { placeholders: { '<workflow-id>': id }, env, cwd: dir });
-      ok(c);
-      expect(c.stdout).toContain(`cancellation requested for ${id}`);
-      await waitUntil(`${id} to close`, async () => (await server.client.workflow.getHandle(id).describe()).status.name === 'CANCELLED', 180_000);
-      const st = await ledger.run('npx wanflow status <workflow-id> --json', { placeholders: { '<workflow-id>': id }, env, cwd: dir });
-      ok(st);
-      expect(JSON.parse(st.stdout).workflowStatus).toBe('CANCELLED');
+      expect(id).not.toBe(followId);
+      const result = (await server.client.workflow.getHandle(id).result()) as { deployedModel: string; jobId?: string };
+      expect(result.deployedModel).toMatch(/^wan2\.5-i2v-preview-ft-/);
     }
+  });
+
+  test('cancel: a running pipeline (the manual one, started again) ends CANCELLED; a closed one is refused', async () => {
+    const again = await ledger.run('npx wanflow run data/sample-i2v-training-12.zip --model wan2.2-i2v-flash --checkpoint manual', { env, cwd: dir });
+    ok(again);
+    expect(again.stderr).toContain(`started pipeline ${manualId}`);
+    const c = await ledger.run('npx wanflow cancel <workflow-id>', { placeholders: { '<workflow-id>': manualId }, env, cwd: dir });
+    ok(c);
+    expect(c.stdout).toContain(`cancellation requested for ${manualId}`);
+    await waitUntil(`${manualId} to close`, async () => (await server.client.workflow.getHandle(manualId).describe()).status.name === 'CANCELLED', 300_000);
+    const st = await ledger.run('npx wanflow status <workflow-id> --json', { placeholders: { '<workflow-id>': manualId }, env, cwd: dir });
+    ok(st);
+    expect(JSON.parse(st.stdout).workflowStatus).toBe('CANCELLED');
+    const closed = await ledger.run('npx wanflow cancel <workflow-id>', { placeholders: { '<workflow-id>': followId }, env, cwd: dir });
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toContain(`wanflow: pipeline ${followId} is not running (COMPLETED); there is nothing to cancel`);
   });
 
   test('a CLI error shows the cause and what to do, exit 1 (no bare SDK message)', async () => {
