@@ -22,10 +22,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The Temporal CLI binary: $TEMPORAL_CLI, else what `npm install` found or built (only the binary is reused). */
 export function temporalCli(): string {
-  const cli = process.env.TEMPORAL_CLI;
-  if (!cli) throw new Error('TEMPORAL_CLI must point at the Temporal CLI (the production suite starts its own bare dev server with it)');
-  return cli;
+  if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { ensureTemporalCli } = require(join(ROOT, 'scripts', 'ensure-temporal.js')) as { ensureTemporalCli(): { path: string } };
+  return ensureTemporalCli().path;
 }
 
 export interface BareServer {
