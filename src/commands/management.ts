@@ -137,10 +137,10 @@ export function describeFailure(req: OperationRequest, e: OperationError, taskQu
 }
 
 /** Runs one operation for a command: waits for it, maps a failure to a clear message (and a JSON error with --json). */
-async function op<R extends OperationRequest>(client: Client, cfg: { WANFLOW_TASK_QUEUE: string }, req: R, flags: TemporalFlags, signal?: AbortSignal): Promise<OperationResults[R['op']]> {
+async function op<R extends OperationRequest>(client: Client, cfg: { taskQueue: string }, req: R, flags: TemporalFlags, signal?: AbortSignal): Promise<OperationResults[R['op']]> {
   try {
     return await runOperation(client, req, {
-      taskQueue: cfg.WANFLOW_TASK_QUEUE,
+      taskQueue: cfg.taskQueue,
       signal,
       onNoWorker: ({ workflowId, taskQueue }) =>
         process.stderr.write(`wanflow: no worker has picked up ${workflowId} yet; is a worker (wanflow worker) running on task queue "${taskQueue}"? Waiting…\n`),
@@ -148,7 +148,7 @@ async function op<R extends OperationRequest>(client: Client, cfg: { WANFLOW_TAS
   } catch (err) {
     if (!(err instanceof OperationError) || signal?.aborted) throw err;
     if (flags.json) printJson({ error: err.toJSON() });
-    throw new Error(`${describeFailure(req, err, cfg.WANFLOW_TASK_QUEUE)}\n  (operation ${err.workflowId})`);
+    throw new Error(`${describeFailure(req, err, cfg.taskQueue)}\n  (operation ${err.workflowId})`);
   }
 }
 
@@ -323,7 +323,7 @@ function jobsCommand(): Command {
  * 5 minutes; quiet hours of training thus cost a workflow per 5 minutes, not per check. The other design, one long
  * workflow buffering lines for queries, would keep the lines in history or worker memory and outlive a detached CLI.
  */
-async function followLogs(client: Client, cfg: { WANFLOW_TASK_QUEUE: string }, jobId: string, flags: TemporalFlags & { follow?: boolean; interval: string }): Promise<void> {
+async function followLogs(client: Client, cfg: { taskQueue: string }, jobId: string, flags: TemporalFlags & { follow?: boolean; interval: string }): Promise<void> {
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   if (flags.follow) process.once('SIGINT', onSigint);
