@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { ConfigError, loadConfig, loadWorkerConfig, loadCliConfig, WorkerEnvSchema, WORKER_ENV_VARS, DEFAULT_DASHSCOPE_BASE_URL } from '../../../src/config';
 import { loadTemporalSettings } from '../../../src/temporal/connection';
 import { WANFLOW_SEARCH_ATTRIBUTES } from '../../../src/workflows/search-attributes';
+import { EMULATOR_DEFAULT_API_KEY } from '../../../src/emulator';
+import { COMPOSE_PORTS, DB, DYNAMIC_CONFIG, GO_BINARIES, IMAGES, NAMESPACE, NUM_HISTORY_SHARDS, TASK_QUEUE, VERSIONS, namespaceCommands, schemaCommands } from '../../../scripts/stack-spec';
+import { stackEnv } from '../../../scripts/stack';
 
 const root = join(__dirname, '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'wanflow-config-'));
@@ -107,31 +110,88 @@ describe('Temporal connection settings (envconfig)', () => {
   });
 });
 
-describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { environment?: Record<string, string>; ports?: string[]; command?: string[] | string; image?: string; build?: string }>;
-  };
+describe('docker-compose.yml agrees with the stack (scripts/stack-spec.ts) and the code', () => {
+  type Service = { environment?: Record<string, string | number>; ports?: string[]; command?: string[] | string; image?: string; build?: string; volumes?: string[] };
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+  const svc = compose.services;
+  const cmd = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? '')).replace(/\s+/g, ' ');
 
-  test('has the production-shaped services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['emulator', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
-    expect(compose.services.temporal.environment?.DB).toMatch(/^postgres/);
+  test('has the production services', () => {
+    expect(Object.keys(svc).sort()).toEqual(['emulator', 'postgresql', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+  });
+
+  test('uses the versions pinned in package.json "wanflow": the official server image, no auto-setup', () => {
+    expect(VERSIONS.temporalServerVersion).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(svc.postgresql.image).toBe(IMAGES.postgresql);
+    expect(svc.temporal.image).toBe(IMAGES.temporal);
+    expect(svc['temporal-schema'].image).toBe(IMAGES.adminTools);
+    expect(svc['temporal-setup'].image).toBe(IMAGES.adminTools);
+    expect(svc['temporal-ui'].image).toBe(IMAGES.ui);
+    expect(JSON.stringify(compose)).not.toContain('auto-setup');
+    // The stack builds the same server and UI versions from source, and runs PostgreSQL of the same major version.
+    expect(GO_BINARIES.find((b) => b.name === 'temporal-server')!.version).toBe(VERSIONS.temporalServerVersion);
+    expect(GO_BINARIES.find((b) => b.name === 'sql')!.version).toBe(VERSIONS.temporalServerVersion);
+    expect(GO_BINARIES.find((b) => b.name === 'ui-server')!.version).toBe(VERSIONS.temporalUiVersion);
+    expect(VERSIONS.embeddedPostgres.split('.')[0]).toBe(VERSIONS.postgresMajor);
+  });
+
+  test('the database role, names, plugin, port and shards are the ones the stack uses', () => {
+    expect(svc.postgresql.environment).toMatchObject({ POSTGRES_USER: DB.user, POSTGRES_PASSWORD: DB.password });
+    expect(svc.temporal.environment).toMatchObject({
+      DB: DB.plugin,
+      DB_PORT: COMPOSE_PORTS.postgres,
+      POSTGRES_USER: DB.user,
+      POSTGRES_PWD: DB.password,
+      POSTGRES_SEEDS: 'postgresql',
+      DBNAME: DB.database,
+      VISIBILITY_DBNAME: DB.visibilityDatabase,
+      NUM_HISTORY_SHARDS,
+    });
+    // The same dynamic config file as the stack's server.
+    const mount = svc.temporal.volumes!.find((v) => v.includes('dynamicconfig'))!;
+    expect(join(root, mount.split(':')[0]!)).toBe(DYNAMIC_CONFIG);
+    expect(mount.split(':')[1]).toBe(svc.temporal.environment!.DYNAMIC_CONFIG_FILE_PATH);
+  });
+
+  test('sets the schemas up with the same SQL tool commands as the stack', () => {
+    const script = cmd(svc['temporal-schema']);
+    for (const c of schemaCommands({ host: 'postgresql', port: COMPOSE_PORTS.postgres })) expect(script).toContain(`temporal-sql-tool ${c.args.join(' ')}`);
+  });
+
+  test('creates the namespace and every search attribute the workflow sets, with the same CLI commands as the stack', () => {
+    const script = cmd(svc['temporal-setup']);
+    for (const c of namespaceCommands()) expect(script).toContain(`temporal ${c.join(' ')}`);
+    for (const key of WANFLOW_SEARCH_ATTRIBUTES) expect(script).toContain(`--name ${key.name} --type Keyword`);
+    expect(namespaceCommands().filter((c) => c.includes('search-attribute'))).toHaveLength(WANFLOW_SEARCH_ATTRIBUTES.length);
+    expect(svc['temporal-setup'].environment?.TEMPORAL_ADDRESS).toBe(`temporal:${COMPOSE_PORTS.temporal}`);
   });
 
   test("the worker's environment is what src/config.ts reads, and points at the services by name and port", () => {
-    const env = compose.services.worker.environment!;
+    const env = svc.worker.environment!;
     const known = WORKER_ENV_VARS;
     for (const key of Object.keys(env)) expect(known).toContain(key);
-    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    expect(env.DASHSCOPE_BASE_URL).toContain('http://emulator:8089');
-    const emulatorCmd = compose.services.emulator.command as string[];
-    expect(emulatorCmd[emulatorCmd.indexOf('--port') + 1]).toBe('8089');
-    expect(compose.services.emulator.ports).toContain('8089:8089');
-    expect(compose.services.temporal.ports).toContain('7233:7233');
-    expect(compose.services['temporal-ui'].ports).toContain('8233:8080');
+    expect(env.TEMPORAL_ADDRESS).toBe(`temporal:${COMPOSE_PORTS.temporal}`);
+    expect(env.TEMPORAL_NAMESPACE).toBe(NAMESPACE);
+    expect(env.WANFLOW_TASK_QUEUE).toBe(TASK_QUEUE);
+    expect(loadConfig(WorkerEnvSchema, { DASHSCOPE_API_KEY: 'k' }).WANFLOW_TASK_QUEUE).toBe(TASK_QUEUE);
+    expect(env.DASHSCOPE_BASE_URL).toContain(`http://emulator:${COMPOSE_PORTS.emulator}`);
+    expect(env.DASHSCOPE_API_KEY).toContain(EMULATOR_DEFAULT_API_KEY);
+    expect(svc.emulator.environment?.EMULATOR_API_KEYS).toBe(EMULATOR_DEFAULT_API_KEY);
+    const emulatorCmd = svc.emulator.command as string[];
+    expect(emulatorCmd[emulatorCmd.indexOf('--port') + 1]).toBe(String(COMPOSE_PORTS.emulator));
+    expect(svc.emulator.ports).toContain(`${COMPOSE_PORTS.emulator}:${COMPOSE_PORTS.emulator}`);
+    expect(svc.temporal.ports).toContain(`${COMPOSE_PORTS.temporal}:${COMPOSE_PORTS.temporal}`);
+    expect(svc['temporal-ui'].ports).toContain(`${COMPOSE_PORTS.uiHost}:${COMPOSE_PORTS.ui}`);
+    expect(svc['temporal-ui'].environment).toMatchObject({ TEMPORAL_ADDRESS: `temporal:${COMPOSE_PORTS.temporal}`, TEMPORAL_DEFAULT_NAMESPACE: NAMESPACE });
   });
 
-  test('registers every search attribute the workflow sets', () => {
-    const setup = JSON.stringify(compose.services['temporal-setup'].command);
-    for (const key of WANFLOW_SEARCH_ATTRIBUTES) expect(setup).toContain(key.name);
+  test('the variables `npm run stack -- up` prints are the ones the worker and CLI read', () => {
+    const env = stackEnv({ dir: '/x', timeScale: 600, maxConcurrentJobs: 10, ports: { postgres: 1, frontend: 2, frontendHttp: 3, history: 4, matching: 5, worker: 6, membership: [7, 8, 9, 10], metrics: 11, ui: 12, emulator: 13 } });
+    const read = Object.keys(TemporalEnvSchema.shape);
+    expect(read).toContain('TEMPORAL_ADDRESS');
+    expect(read).toContain('TEMPORAL_NAMESPACE');
+    expect(Object.keys(env).sort()).toEqual(['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'WANFLOW_EMULATOR_URL', 'WANFLOW_POSTGRES_URL', 'WANFLOW_UI_URL']);
+    expect(env.TEMPORAL_NAMESPACE).toBe(NAMESPACE);
+    expect(new URL(env.WANFLOW_POSTGRES_URL).pathname).toBe(`/${DB.database}`);
   });
 });
