@@ -80,14 +80,19 @@ export const met = (ok: boolean) => (ok ? 'met' : '**NOT met**');
 
 export interface Env {
   dir: string;
-  dev: DevServer;
+  /** The dev server this bench started; undefined when it targets a server it did not start (--stack). */
+  dev?: DevServer;
+  /** Where the workers and the driver connect. */
+  temporalAddress: string;
   connection: Connection;
   client: Client;
   emulator: RunningEmulator;
   dashscope: DashScope;
   taskQueue: string;
   timeScale: number;
+  /** The first worker process (of `workers`). */
   worker: WorkerProcess;
+  workers: WorkerProcess[];
   collector: RequestCollector;
   close(): Promise<void>;
 }
@@ -210,39 +215,64 @@ export class RequestCollector {
   }
 }
 
-export async function startEnv(name: string, opts: { timeScale: number; maxConcurrentJobs: number; workerConcurrency?: { activities: number; workflowTasks: number }; maxCachedWorkflows?: number; workerHeapMb?: number }): Promise<Env> {
+export async function startEnv(
+  name: string,
+  opts: {
+    timeScale: number;
+    maxConcurrentJobs: number;
+    workerConcurrency?: { activities: number; workflowTasks: number };
+    maxCachedWorkflows?: number;
+    workerHeapMb?: number;
+    /** A Temporal server the bench did not start (the production stack); default: a dev server of its own. */
+    temporalAddress?: string;
+    /** Worker processes sharing the task queue (default 1). */
+    workers?: number;
+  },
+): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), `wanflow-bench-${name}-`));
-  log(`starting a Temporal dev server and the emulator (time scale ${opts.timeScale}) in ${dir}`);
-  const dev = await startDevServer();
-  const connection = await Connection.connect({ address: dev.address });
-  const client = new Client({ connection, namespace: dev.namespace });
+  let dev: DevServer | undefined;
+  if (opts.temporalAddress) log(`using the Temporal server at ${opts.temporalAddress}; starting the emulator (time scale ${opts.timeScale}) in ${dir}`);
+  else {
+    log(`starting a Temporal dev server and the emulator (time scale ${opts.timeScale}) in ${dir}`);
+    dev = await startDevServer();
+  }
+  const temporalAddress = opts.temporalAddress ?? dev!.address;
+  const namespace = dev?.namespace ?? 'default';
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace });
   // Many pipelines on one account: the documented 20-jobs quota would refuse them, so it is raised here.
   const emulator = await startEmulator({ port: 0, timeScale: opts.timeScale, dataDir: join(dir, 'emulator'), maxConcurrentJobs: opts.maxConcurrentJobs, maxJobsPerAccount: 1_000_000 });
   const dashscope = new DashScope({ apiKey: EMULATOR_DEFAULT_API_KEY, baseUrl: emulator.url, timeoutMs: 60_000 });
   const taskQueue = `bench-${name}-${process.pid}`;
-  log('starting the worker process (bundles the workflow code) …');
-  const worker = await spawnWorker(
-    {
-      TEMPORAL_ADDRESS: dev.address,
-      TEMPORAL_NAMESPACE: dev.namespace,
-      WANFLOW_TASK_QUEUE: taskQueue,
-      DASHSCOPE_API_KEY: EMULATOR_DEFAULT_API_KEY,
-      DASHSCOPE_BASE_URL: emulator.url,
-      // The worker's default cap (12 activities per service second, which keeps a fleet under the 20 QPS limit),
-      // in bench time: emulated seconds pass timeScale times faster.
-      WANFLOW_MAX_API_CALLS_PER_SECOND: String(12 * opts.timeScale),
-      // A worker sized for a container: cap V8's heap (otherwise it grows lazily toward a quarter of the host's RAM).
-      ...(opts.workerHeapMb ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim() } : {}),
-    },
-    opts.workerConcurrency,
-    opts.maxCachedWorkflows,
-  );
-  log(`worker pid ${worker.pid} ready (RSS ${fmt(worker.rssPeak().baselineBytes / 1e6, 0)} MB)`);
+  const workers: WorkerProcess[] = [];
+  for (let i = 0; i < (opts.workers ?? 1); i++) {
+    log(`starting worker process ${i + 1}/${opts.workers ?? 1} (bundles the workflow code) …`);
+    const worker = await spawnWorker(
+      {
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_NAMESPACE: namespace,
+        WANFLOW_TASK_QUEUE: taskQueue,
+        DASHSCOPE_API_KEY: EMULATOR_DEFAULT_API_KEY,
+        DASHSCOPE_BASE_URL: emulator.url,
+        // The worker's default cap (12 activities per service second, which keeps a fleet under the 20 QPS limit),
+        // in bench time: emulated seconds pass timeScale times faster.
+        WANFLOW_MAX_API_CALLS_PER_SECOND: String(12 * opts.timeScale),
+        // A worker sized for a container: cap V8's heap (otherwise it grows lazily toward a quarter of the host's RAM).
+        ...(opts.workerHeapMb ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim() } : {}),
+      },
+      opts.workerConcurrency,
+      opts.maxCachedWorkflows,
+    );
+    log(`worker pid ${worker.pid} ready (RSS ${fmt(worker.rssPeak().baselineBytes / 1e6, 0)} MB)`);
+    workers.push(worker);
+  }
+  const worker = workers[0]!;
   const collector = new RequestCollector(emulator.url);
   collector.start();
   return {
     dir,
     dev,
+    temporalAddress,
     connection,
     client,
     emulator,
@@ -250,12 +280,13 @@ export async function startEnv(name: string, opts: { timeScale: number; maxConcu
     taskQueue,
     timeScale: opts.timeScale,
     worker,
+    workers,
     collector,
     async close() {
       await collector.stop().catch(() => undefined);
-      await worker.stop().catch(() => undefined);
+      for (const w of workers) await w.stop().catch(() => undefined);
       await connection.close().catch(() => undefined);
-      await dev.stop().catch(() => undefined);
+      await dev?.stop().catch(() => undefined);
       await emulator.close().catch(() => undefined);
       await dashscope.close?.();
       rmSync(dir, { recursive: true, force: true });

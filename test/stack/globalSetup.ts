@@ -12,7 +12,11 @@ export default async function globalSetup(): Promise<void> {
   process.env.WANFLOW_STACK_DIR = dir;
   const t0 = Date.now();
   const r = await runStack(['up', '--time-scale', String(STACK_TIME_SCALE), '--max-concurrent-jobs', '50'], { timeoutMs: 1_800_000, echo: true });
-  if (r.code !== 0) throw new Error(`npm run stack -- up failed (${r.code}):\n${r.stderr}`);
+  if (r.code !== 0) {
+    // Jest skips the global teardown when the setup throws: stop what was started here.
+    await runStack(['down', '--purge'], { timeoutMs: 180_000 });
+    throw new Error(`npm run stack -- up failed (${r.code}):\n${r.stderr}`);
+  }
   for (const line of r.stdout.split('\n')) {
     const m = /^export ([A-Z_]+)='(.*)'$/.exec(line.trim());
     if (m) process.env[m[1]!] = m[2]!;

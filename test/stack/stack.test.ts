@@ -167,7 +167,7 @@ test('two workers, several pipelines; SIGKILL of a worker, PostgreSQL restart an
 /** The README's "Production stack" block, each line as a user runs it, against the stack the global setup started. */
 test("the README's production-stack command lines, verbatim", async () => {
   const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Production stack'));
+  const section = readme.slice(readme.search(/^## (\d+\. )?Production stack/m));
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
   const lines = block
     .split('\n')
@@ -181,7 +181,8 @@ test("the README's production-stack command lines, verbatim", async () => {
       // Needs the shell the eval line prepared: run both in one shell, the worker until it polls, then Ctrl-C.
       const evalLine = lines.find((l) => l.startsWith('eval '))!;
       const log = join(dir, 'readme-worker.log');
-      const r = await sh(`${evalLine}; ${line} 2>${log} & pid=$!; for i in $(seq 1 600); do grep -q 'task queue' ${log} && break; sleep 0.2; done; kill -INT $pid; wait $pid; cat ${log} >&2`, { timeoutMs: 240_000 });
+      // `set -m`: the worker runs in its own process group, which gets the SIGINT a terminal's Ctrl-C sends.
+      const r = await sh(`set -m; ${evalLine}; ${line} 2>${log} & pid=$!; for i in $(seq 1 600); do grep -q 'task queue' ${log} && break; sleep 0.2; done; kill -INT -$pid; wait $pid; cat ${log} >&2`, { timeoutMs: 240_000 });
       expect(r.stderr).toContain('wanflow worker: task queue "wanflow"');
       expect(r.stderr).toContain(process.env.WANFLOW_EMULATOR_URL!);
       continue;
