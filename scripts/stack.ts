@@ -12,7 +12,7 @@
  *
  *   eval "$(npm run -s stack -- up)" && npx wanflow worker
  *
- * WANFLOW_STACK_DIR (or --dir) puts the state elsewhere (the binaries stay in .stack/bin).
+ * WANFLOW_STACK_DIR (or --dir) puts the state elsewhere; WANFLOW_STACK_BIN the binaries (default .stack/bin).
  */
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ import { temporalCliPath } from '../src/temporal/cli';
 import { WANFLOW_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { DB, DYNAMIC_CONFIG, GO_BINARIES, NAMESPACE, NUM_HISTORY_SHARDS, ROOT, VERSIONS, namespaceCommands, schemaCommands } from './stack-spec';
 
-export const BIN_DIR = join(ROOT, '.stack', 'bin');
+/** Where the built binaries go: .stack/bin, or WANFLOW_STACK_BIN (e.g. a cache folder CI keeps between fresh clones). */
+export const BIN_DIR = resolve(process.env.WANFLOW_STACK_BIN ?? join(ROOT, '.stack', 'bin'));
 const PARTS = ['postgres', 'temporal', 'ui', 'emulator'] as const;
 type Part = (typeof PARTS)[number];
 
