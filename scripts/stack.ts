@@ -447,8 +447,10 @@ function writeTemporalConfig(s: StackState): string {
   return path;
 }
 
-function temporalCli(args: string[], address: string, timeoutMs = 30_000): { status: number | null; out: string } {
-  const r = spawnSync(temporalCliPath(), [...args, '--address', address], { encoding: 'utf8', timeout: timeoutMs });
+let cliPath: string | undefined;
+async function temporalCli(args: string[], address: string, timeoutMs = 30_000): Promise<{ status: number | null; out: string }> {
+  cliPath ??= await temporalCliPath();
+  const r = spawnSync(cliPath, [...args, '--address', address], { encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
@@ -458,7 +460,7 @@ async function startTemporal(s: StackState, opts: { setup: boolean }): Promise<v
   const config = writeTemporalConfig(s);
   const pid = spawnDetached(s.dir, 'temporal', exePath(server), ['--config-file', config, '--allow-no-auth', 'start']);
   const address = stackEnv(s).TEMPORAL_ADDRESS;
-  await waitUntil(`the Temporal server at ${address}`, 180_000, () => temporalCli(['operator', 'cluster', 'health'], address, 10_000).out.includes('SERVING'), () =>
+  await waitUntil(`the Temporal server at ${address}`, 180_000, async () => (await temporalCli(['operator', 'cluster', 'health'], address, 10_000)).out.includes('SERVING'), () =>
     alive(pid) ? undefined : `the server exited:\n${logTail(s.dir, 'temporal')}`,
   );
   say(`temporal: ready on ${address} (server ${VERSIONS.temporalServerVersion}, pid ${pid})`);
@@ -467,28 +469,28 @@ async function startTemporal(s: StackState, opts: { setup: boolean }): Promise<v
 /** Creates the namespace and whatever search attributes are missing, then waits until queries on them are accepted. */
 async function setupNamespace(address: string): Promise<void> {
   const [createNs, ...createSas] = namespaceCommands();
-  if (temporalCli(['operator', 'namespace', 'describe', '--namespace', NAMESPACE], address).status !== 0) {
-    const r = temporalCli(createNs!, address);
+  if ((await temporalCli(['operator', 'namespace', 'describe', '--namespace', NAMESPACE], address)).status !== 0) {
+    const r = await temporalCli(createNs!, address);
     if (r.status !== 0 && !/already/i.test(r.out)) throw new Error(`creating namespace ${NAMESPACE} failed: ${r.out}`);
     say(`temporal: namespace ${NAMESPACE} created`);
   }
   // A new namespace reaches the services' namespace caches within their refresh interval (about 10 s).
   let have = '';
-  await waitUntil(`namespace ${NAMESPACE} in the server's namespace cache`, 90_000, () => {
-    const r = temporalCli(['operator', 'search-attribute', 'list', '--namespace', NAMESPACE, '-o', 'json'], address);
+  await waitUntil(`namespace ${NAMESPACE} in the server's namespace cache`, 90_000, async () => {
+    const r = await temporalCli(['operator', 'search-attribute', 'list', '--namespace', NAMESPACE, '-o', 'json'], address);
     have = r.out;
     return r.status === 0;
   });
   for (const args of createSas) {
     const name = args[args.indexOf('--name') + 1]!;
     if (have.includes(`"${name}"`)) continue;
-    const r = temporalCli(args, address);
+    const r = await temporalCli(args, address);
     if (r.status !== 0 && !/already/i.test(r.out)) throw new Error(`creating search attribute ${name} failed: ${r.out}`);
     say(`temporal: search attribute ${name} created`);
   }
   // The frontend maps search attribute names through its namespace cache: wait until a query naming all of them works.
   const query = WANFLOW_SEARCH_ATTRIBUTES.map((k) => `${k.name} = 'stack-probe'`).join(' OR ');
-  await waitUntil('the search attributes to be queryable', 90_000, () => temporalCli(['workflow', 'count', '--namespace', NAMESPACE, '--query', query], address).status === 0);
+  await waitUntil('the search attributes to be queryable', 90_000, async () => (await temporalCli(['workflow', 'count', '--namespace', NAMESPACE, '--query', query], address)).status === 0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
