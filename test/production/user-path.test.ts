@@ -306,6 +306,8 @@ const SCRIPTS: Record<string, { args: string; expect: RegExp; env?: Record<strin
   worker: { args: '-- --help', expect: /Usage: wanflow worker[\s\S]*DASHSCOPE_API_KEY/ },
   wanflow: { args: '-- --help', expect: /Usage: wanflow \[options\] \[command\][\s\S]*setup/ },
   schema: { args: '-- --help', expect: /usage: npm run schema/ },
+  stack: { args: '-- --help', expect: /usage: npm run stack -- <command>/ }, // `up`/`down` themselves: test/stack (npm run test:stack in .ci/run)
+  'test:stack': { args: '-- --help', expect: /Usage: jest/ },
 };
 
 describe('package.json scripts', () => {

@@ -107,6 +107,17 @@ export const RUN_ELSEWHERE: { applies(c: ReadmeCommand): boolean; by: string; ch
       return t.includes("execFileP('sh', ['-c', line]") && t.includes('expect(new Set(runs)).toEqual(new Set(readmeLines()))') && t.includes("'Managing Model Studio resources'");
     },
   },
+  {
+    // The production stack needs its own Temporal server on PostgreSQL (built from Go), so its lines run in the stack
+    // suite (`npm run test:stack`, which .ci/run calls after `npm test`), each line of the section's block in turn.
+    applies: (c) => sectionOf(c.at).replace(/^\d+\.\s*/, '').startsWith('Production stack'),
+    by: "test/stack/stack.test.ts (the README's production-stack lines, run by `npm run test:stack` in .ci/run)",
+    check: () => {
+      const t = readFileSync(join(ROOT, 'test', 'stack', 'stack.test.ts'), 'utf8');
+      const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+      return t.includes("the README's production-stack command lines, verbatim") && t.includes('for (const line of lines)') && /\bnpm run test:stack\b/.test(ci);
+    },
+  },
 ];
 
 export interface RunOptions {
