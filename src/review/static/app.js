@@ -85,13 +85,14 @@ function renderPlan(s) {
     const l = side && side.lines.find((x) => x.item === item);
     return l ? h('td', { class: 'num', title: l.basis }, money(l.amount, c.currency)) : h('td', { class: 'num' }, '—');
   };
-  table.replaceChildren(
+  const rows = [
     h('tr', {}, h('th', {}, ''), h('th', {}, 'estimated'), h('th', {}, 'actual')),
     ...items.map((item) => h('tr', {}, h('td', {}, item), cell(c.estimated, item), cell(c.actual, item))),
     h('tr', { id: 'cost-total' }, h('th', {}, 'total'), h('td', { class: 'num' }, money(c.estimated.total, c.currency)), h('td', { class: 'num' }, c.actual ? money(c.actual.total, c.currency) : '—')),
     c.maxCost !== undefined ? h('tr', {}, h('td', {}, 'cap'), h('td', { class: 'num' }, money(c.maxCost, c.currency)), h('td', {}, '')) : null,
     ...[...c.estimated.unknown, ...(c.actual ? c.actual.unknown : [])].map((u) => h('tr', {}, h('td', { colspan: '3', class: 'missing' }, u))),
-  );
+  ];
+  table.replaceChildren(...rows.filter(Boolean));
 }
 
 function renderChart(s) {
