@@ -86,7 +86,7 @@ export function estimatePipelineCost(c: CostInputs): CostReport {
           )
         : undefined,
       c.videos && c.videos.count > 0
-        ? videoLine(c.videos.count, c.videos.count * DEFAULT_VIDEO_SECONDS, c.videoPricePerSecond, currency, `${c.videos.count} × ${DEFAULT_VIDEO_SECONDS} `)
+        ? videoLine(c.videos.count, c.videos.count * DEFAULT_VIDEO_SECONDS, c.videoPricePerSecond, currency, `${c.videos.count} × ${DEFAULT_VIDEO_SECONDS} s = `)
         : undefined,
     ]),
   };
