@@ -13,7 +13,7 @@ export interface Delivery {
   verified: boolean;
   event?: string;
   body: string;
-  answered: number | 'held';
+  answered: number | 'hold';
 }
 
 export interface Receiver {

@@ -14,6 +14,17 @@ import { statusQuery } from '../../src/workflows/messages';
 import type { PipelineResult } from '../../src/workflows/types';
 import { PROGRESS_SERIES_MAX } from '../../src/workflows/progressSeries';
 
+// The page functions below run in the browser; these are the few DOM shapes they use (the project compiles without lib.dom).
+interface HTMLVideoElement {
+  readyState: number;
+  paused: boolean;
+  currentTime: number;
+}
+declare const document: {
+  querySelector<T = { textContent: string | null }>(selector: string): T | null;
+  querySelectorAll<T = unknown>(selector: string): ArrayLike<T> & Iterable<T>;
+};
+
 const SHOTS = join(ROOT, 'test', 'web', 'screenshots');
 
 let bench: Bench;
@@ -72,12 +83,12 @@ test('a pipeline awaiting approval: the page plays every preview, a click approv
   const page = await browser.context.newPage();
   await page.goto(url);
   await page.waitForSelector('#stage.awaiting-approval');
-  const samples = await page.$$eval('tbody tr[data-sample]', (rows) => rows.length);
+  const samples = await page.$$eval('tbody tr[data-sample]', (rows: unknown[]) => rows.length);
   expect(samples).toBeGreaterThanOrEqual(1);
   // One video per checkpoint and sample, each playing.
   await page.waitForFunction((n) => document.querySelectorAll('tbody video').length === n, samples * checkpoints.length);
   for (const c of checkpoints) {
-    const cell = await page.$$eval(`tbody video[data-checkpoint="${c}"]`, (vs) => vs.length);
+    const cell = await page.$$eval(`tbody video[data-checkpoint="${c}"]`, (vs: unknown[]) => vs.length);
     expect(cell).toBe(samples);
   }
   const videoSelectors = await page.$$eval('tbody video', (vs) => vs.map((v) => `video[data-checkpoint="${v.dataset.checkpoint}"][data-sample="${v.dataset.sample}"]`));
@@ -90,14 +101,14 @@ test('a pipeline awaiting approval: the page plays every preview, a click approv
   });
   // Prompts, first frames, the chart, the plan and the cost are there.
   await page.waitForSelector('#progress-chart polyline');
-  expect(await page.$eval('tbody tr[data-sample] img', (i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  expect(await page.$eval('tbody tr[data-sample] img', (i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
   expect(await page.textContent('#plan')).toContain('steps');
   expect(await page.textContent('#cost')).toMatch(/training.*USD/s);
   expect(await page.textContent('#approval-info')).toMatch(/Deadline .* the final output/);
   await page.screenshot({ path: join(SHOTS, 'review-awaiting-approval.png'), fullPage: true });
 
   // The validator's answer is shown as it is.
-  await page.evaluate(() => (window as unknown as { approve(c: string): Promise<void> }).approve('checkpoint-999999'));
+  await page.evaluate(() => (globalThis as unknown as { approve(c: string): Promise<void> }).approve('checkpoint-999999'));
   await page.waitForFunction(() => /not approved: unknown checkpoint "checkpoint-999999"/.test(document.querySelector('#approval-answer')!.textContent ?? ''));
 
   // Approve a checkpoint that is neither the latest nor the final output.
@@ -126,7 +137,7 @@ test('a pipeline awaiting approval: the page plays every preview, a click approv
     const res = await request(`${url}${p}`);
     expect({ p, status: res.statusCode, body: (await res.body.text()).includes('outside') }).toEqual({ p, status: 404, body: false });
   }
-  const firstVideo = await page.$eval('tbody video', (v) => (v as HTMLVideoElement).getAttribute('src')!);
+  const firstVideo = await page.$eval('tbody video', (v) => v.getAttribute('src')!);
   const ranged = await request(new URL(firstVideo, url), { headers: { range: 'bytes=0-9' } });
   expect(ranged.statusCode).toBe(206);
   expect((await ranged.body.arrayBuffer()).byteLength).toBe(10);
