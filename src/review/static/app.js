@@ -63,6 +63,7 @@ function render(state) {
   renderApproval(s, state.serverTimeMs);
   renderAfter(s);
   renderGrid(state);
+  for (const th of document.querySelectorAll('thead th[data-checkpoint]')) th.classList.toggle('chosen', th.dataset.checkpoint === s.checkpoint);
   renderVideos(state);
   renderNotifications(s);
 }
@@ -90,7 +91,7 @@ function renderPlan(s) {
     ...items.map((item) => h('tr', {}, h('td', {}, item), cell(c.estimated, item), cell(c.actual, item))),
     h('tr', { id: 'cost-total' }, h('th', {}, 'total'), h('td', { class: 'num' }, money(c.estimated.total, c.currency)), h('td', { class: 'num' }, c.actual ? money(c.actual.total, c.currency) : '—')),
     c.maxCost !== undefined ? h('tr', {}, h('td', {}, 'cap'), h('td', { class: 'num' }, money(c.maxCost, c.currency)), h('td', {}, '')) : null,
-    ...[...c.estimated.unknown, ...(c.actual ? c.actual.unknown : [])].map((u) => h('tr', {}, h('td', { colspan: '3', class: 'missing' }, u))),
+    ...[...new Set([...c.estimated.unknown, ...(c.actual ? c.actual.unknown : [])])].map((u) => h('tr', {}, h('td', { colspan: '3', class: 'missing' }, u))),
   ];
   table.replaceChildren(...rows.filter(Boolean));
 }
