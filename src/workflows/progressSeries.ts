@@ -1,5 +1,5 @@
 /** Training progress over time, bounded: what the review page charts. Pure and deterministic (workflow code). */
-import type { JobSnapshot, ProgressPoint } from './types';
+import type { ProgressPoint } from './types';
 
 /** The status never holds more points than this, however long the training. */
 export const PROGRESS_SERIES_MAX = 100;
@@ -9,10 +9,20 @@ export const PROGRESS_SERIES_MAX = 100;
  * moves the last point's time. Past PROGRESS_SERIES_MAX points, every second point is dropped (the first and the
  * latest are kept), so the series stays evenly thinned whatever the length of the training.
  */
-export function addProgressPoint(series: ProgressPoint[], snap: Pick<JobSnapshot, 'status' | 'progress' | 'usage' | 'epoch'>, t: number): void {
+/** What a poll tells; `consumedTokens` (from the log's "consumed tokens" lines) is used when the snapshot carries it. */
+export interface ProgressSample {
+  status: string;
+  progress?: number;
+  usage?: number;
+  consumedTokens?: number;
+  epoch?: number;
+}
+
+export function addProgressPoint(series: ProgressPoint[], snap: ProgressSample, t: number): void {
   const point: ProgressPoint = { t, status: snap.status };
   if (snap.progress !== undefined) point.progress = snap.progress;
-  if (snap.usage !== undefined) point.tokens = snap.usage;
+  const tokens = snap.consumedTokens ?? snap.usage;
+  if (tokens !== undefined) point.tokens = tokens;
   if (snap.epoch !== undefined) point.epoch = snap.epoch;
   const last = series[series.length - 1];
   if (last && series.length > 1 && last.status === point.status && last.progress === point.progress && last.tokens === point.tokens && last.epoch === point.epoch) {
