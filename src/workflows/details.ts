@@ -21,7 +21,9 @@ export function renderDetails(s: PipelineStatus): string {
   }
   if (s.checkpoints.length) lines.push(`checkpoints: ${s.checkpoints.map((c) => c.checkpoint).join(', ')}`);
   if (s.awaitingApproval) {
-    lines.push(`**awaiting approval**: \`wanflow approve ${s.workflowId} <checkpoint>\` (candidates: final, ${s.awaitingApproval.candidates.join(', ')})`);
+    lines.push(
+      `**awaiting approval**: compare the checkpoints with \`wanflow review ${s.workflowId}\`, then approve there or with \`wanflow approve ${s.workflowId} <checkpoint>\` (candidates: final, ${s.awaitingApproval.candidates.join(', ')})`,
+    );
   }
   if (s.modelName) lines.push(`model: ${s.modelName}${s.checkpoint ? ` (${s.checkpoint})` : ''}`);
   if (s.deployedModel) lines.push(`deployment: ${s.deployedModel} ${s.deploymentStatus ?? ''}`);
