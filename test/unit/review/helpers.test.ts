@@ -106,3 +106,27 @@ describe('review page files', () => {
     }
   });
 });
+
+describe('worker webhook configuration', () => {
+  test('without WANFLOW_WEBHOOK_SECRET an event fails at once (non-retryable) and says what is missing', async () => {
+    const { MockActivityEnvironment } = await import('@temporalio/testing');
+    const { createNotifyActivities } = await import('../../../src/activities/notify');
+    const env = new MockActivityEnvironment();
+    const err = (await env.run(createNotifyActivities({}).deliverWebhook, { url: 'http://127.0.0.1:9/', webhookId: 'msg_1', body: '{}' }).catch((e: unknown) => e)) as { type?: string; nonRetryable?: boolean; message: string };
+    expect(err).toMatchObject({ type: 'WebhookNotConfigured', nonRetryable: true });
+    expect(err.message).toContain('WANFLOW_WEBHOOK_SECRET is not set on the worker');
+  });
+  test('a malformed secret is refused at worker start without echoing it', async () => {
+    const { loadConfig, WorkerEnvSchema } = await import('../../../src/config');
+    const bad = 'not-a-secret-value-1234567890';
+    let message = '';
+    try {
+      loadConfig(WorkerEnvSchema, { DASHSCOPE_API_KEY: 'sk-x', WANFLOW_WEBHOOK_SECRET: bad });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('WANFLOW_WEBHOOK_SECRET: must be a Standard Webhooks secret');
+    expect(message).not.toContain(bad);
+    expect(loadConfig(WorkerEnvSchema, { DASHSCOPE_API_KEY: 'sk-x', WANFLOW_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }).WANFLOW_WEBHOOK_SECRET).toMatch(/^whsec_/);
+  });
+});
