@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createBench, waitFor, type Bench } from '../helpers/pipeline';
 import { FAST_RECOVERY, MODEL } from '../helpers/durability';
-import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { spawnWorkerProcess, type WorkerProcess } from '../helpers/processes';
 import { startReceiver, type Receiver } from '../helpers/webhookReceiver';
 import { approveCheckpointUpdate, statusQuery } from '../../src/workflows/messages';
 import type { PipelineResult } from '../../src/workflows/types';
