@@ -202,7 +202,7 @@ function renderGrid(state) {
       const src = r.videos[c];
       if (!src) return h('td', { class: 'missing' }, 'no preview');
       const v = h('video', { src, muted: true, loop: true, autoplay: true, playsInline: true, preload: 'auto', controls: true, 'data-checkpoint': c, 'data-sample': String(r.sample) });
-      v.muted = true;
+      autoplay(v);
       vids.push(v);
       return h('td', {}, v);
     });
@@ -227,13 +227,22 @@ function playInStep(vids) {
   };
 }
 
+/** Muted, so browsers let it start by itself; started again once it can play (some browsers ignore autoplay). */
+function autoplay(v) {
+  v.defaultMuted = true;
+  v.muted = true;
+  v.setAttribute('muted', '');
+  v.addEventListener('canplay', () => void v.play().catch(() => undefined), { once: true });
+  return v;
+}
+
 function renderVideos(state) {
   $('generated').hidden = state.videos.length === 0;
   const key = state.videos.join('|');
   if (key === videosKey) return;
   videosKey = key;
   $('videos').replaceChildren(...state.videos.map((src) => h('video', { src, muted: true, loop: true, autoplay: true, playsInline: true, controls: true, class: 'generated' })));
-  for (const v of $('videos').querySelectorAll('video')) v.muted = true;
+  for (const v of $('videos').querySelectorAll('video')) autoplay(v);
 }
 
 function renderNotifications(s) {
