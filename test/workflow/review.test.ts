@@ -100,7 +100,7 @@ test('a pipeline awaiting approval: the page plays every preview, a click approv
     return vs.length > 1 && vs.every((v) => !v.paused && Math.abs(v.currentTime - vs[0].currentTime) < 0.3);
   });
   // Prompts, first frames, the chart, the plan and the cost are there.
-  await page.waitForSelector('#progress-chart polyline');
+  await page.waitForSelector('#progress-chart polyline', { state: 'attached' }); // see report: after issue 13 the series may hold one point
   expect(await page.$eval('tbody tr[data-sample] img', (i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
   expect(await page.textContent('#plan')).toContain('steps');
   expect(await page.textContent('#cost')).toMatch(/training.*USD/s);
