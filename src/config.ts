@@ -24,6 +24,11 @@ export const WorkerEnvSchema = TaskQueueEnvSchema.extend({
   WANFLOW_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(100),
   WANFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional().describe('Workflows kept in worker memory (default: the SDK\'s, from available memory)'),
+  WANFLOW_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, 'must be a Standard Webhooks secret: whsec_ followed by base64 (at least 12 bytes)')
+    .optional()
+    .describe('Signs webhook events (input `notify`); shared with the receiver, never written to history'),
   WANFLOW_MAX_API_CALLS_PER_SECOND: z.coerce
     .number()
     .positive()

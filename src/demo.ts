@@ -19,6 +19,8 @@ import { defaultWorkflowId, startPipeline } from './pipelines';
 import { followPipeline } from './commands/follow';
 import { printOutcome } from './commands/pipeline';
 import { DEFAULT_AIGC_CONFIG, MODEL_IDS, type ModelId, type PipelineInput } from './workflows/input';
+import { startReviewServer } from './review/server';
+import { openInBrowser } from './review/open';
 
 const TASK_QUEUE = 'wanflow';
 
@@ -30,6 +32,9 @@ interface StartFlags {
   uiPort: number;
   emulatorPort: number;
   checkpoint: string;
+  approvalTimeout: string;
+  reviewPort: number;
+  open?: boolean;
 }
 
 function say(msg: string): void {
@@ -88,7 +93,12 @@ async function main(flags: StartFlags): Promise<number> {
       version: 1,
       model: flags.model,
       source: { kind: 'dataset', training: { path: dataset.path, sha256 } },
-      checkpoint: flags.checkpoint === 'final' ? { policy: 'final' } : { policy: 'named', name: flags.checkpoint },
+      checkpoint:
+        flags.checkpoint === 'final'
+          ? { policy: 'final' }
+          : flags.checkpoint === 'manual'
+            ? { policy: 'manual', approvalTimeout: flags.approvalTimeout, fallback: 'final' }
+            : { policy: 'named', name: flags.checkpoint },
       deployment: { aigcConfig: DEFAULT_AIGC_CONFIG },
       generate: { count: 1 },
       // Emulated time runs ×timeScale, so short real intervals are long emulated ones.
@@ -101,6 +111,13 @@ async function main(flags: StartFlags): Promise<number> {
     const link = `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(workflowId)}`;
     say(`${started.attached ? 'resuming' : 'started'} pipeline ${workflowId}`);
     say(`watch it in the Web UI: ${link}`);
+    if (flags.checkpoint === 'manual') {
+      const review = await startReviewServer({ client, workflowId, port: flags.reviewPort });
+      stops.push(() => review.close());
+      say(`review page (compare the checkpoints and approve one when training has finished): ${review.url}`);
+      // Only where a desktop can show it: a headless machine just prints the URL.
+      if (flags.open || (process.stdout.isTTY && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY))) openInBrowser(review.url);
+    }
 
     const outcome = await followPipeline(client, workflowId, { signal: ac.signal });
     // After Ctrl-C nothing runs the pipeline any more: this process was its worker, server and emulator.
@@ -126,7 +143,10 @@ const program = new Command('npm start')
   .option('--temporal-port <port>', 'Temporal gRPC port', (v) => Number(v), Number(process.env.WANFLOW_TEMPORAL_PORT ?? 7233))
   .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), Number(process.env.WANFLOW_UI_PORT ?? 8233))
   .option('--emulator-port <port>', 'emulator HTTP port', (v) => Number(v), Number(process.env.WANFLOW_EMULATOR_PORT ?? 8089))
-  .option('--checkpoint <policy>', 'final or checkpoint-<step>', 'final')
+  .option('--checkpoint <policy>', 'final, checkpoint-<step>, or manual (choose on the review page)', 'final')
+  .option('--approval-timeout <duration>', 'with --checkpoint manual: how long to wait before deploying the final output', '30m')
+  .option('--review-port <port>', 'with --checkpoint manual: review page port (default: a free one)', (v) => Number(v), Number(process.env.WANFLOW_REVIEW_PORT ?? 0))
+  .option('--open', 'with --checkpoint manual: open the review page in the desktop browser')
   .action(async (flags: StartFlags) => {
     process.exitCode = await main(flags);
   });

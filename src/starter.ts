@@ -10,6 +10,7 @@ import { emulatorCommand } from './commands/emulator';
 import { managementCommands } from './commands/management';
 import { setupCommand } from './commands/setup';
 import { reportCliError } from './commands/errors';
+import { reviewCommand } from './commands/review';
 
 export function buildProgram(): Command {
   const program = new Command('wanflow')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   for (const cmd of pipelineCommands()) program.addCommand(cmd);
   for (const cmd of managementCommands()) program.addCommand(cmd);
   program.addCommand(setupCommand());
+  program.addCommand(reviewCommand());
   program.addCommand(validateCommand());
   program.addCommand(sampleCommand());
   program.addCommand(emulatorCommand());

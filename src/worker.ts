@@ -22,6 +22,8 @@ export interface CreateWorkerOptions {
   namespace: string;
   taskQueue: string;
   dashscope: DashScope;
+  /** Signs webhook events (WANFLOW_WEBHOOK_SECRET); without it, events are recorded as not delivered. */
+  webhookSecret?: string;
   /** Extra worker options (concurrency, identity, ...). */
   worker?: Partial<WorkerOptions>;
 }
@@ -33,7 +35,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.worker?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(opts.dashscope),
+    activities: createActivities(opts.dashscope, { webhookSecret: opts.webhookSecret }),
     ...opts.worker,
   });
 }
@@ -60,6 +62,7 @@ export async function runWorker(cfg: WorkerConfig = loadWorkerConfig()): Promise
       namespace: t.namespace,
       taskQueue: cfg.WANFLOW_TASK_QUEUE,
       dashscope,
+      webhookSecret: cfg.WANFLOW_WEBHOOK_SECRET,
       worker: {
         maxConcurrentActivityTaskExecutions: cfg.WANFLOW_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: cfg.WANFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -1,3 +1,4 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { ConflictError, type DashScope } from '../dashscope';
@@ -8,6 +9,15 @@ import { downloadTo } from './download';
 import { createCallOptions, finalFailure, notDoneYet } from './errors';
 
 const EXPORT_DONE = 'SUCCEEDED';
+
+/** File in the previews folder that lists each checkpoint's samples with their prompts (read by the review page). */
+export const PREVIEW_MANIFEST = 'manifest.json';
+
+export interface PreviewManifest {
+  jobId: string;
+  checkpoints: string[];
+  samples: { checkpoint: string; sample: number; prompt?: string; video?: string; firstFrame?: string }[];
+}
 const EXPORT_FINAL = new Set(['FAILED', 'UNSUPPORTED']);
 
 function extensionOf(url: string, fallback: string): string {
@@ -22,11 +32,19 @@ export function createCheckpointActivities(ds: DashScope) {
       const results = await ds.fineTunes.validationResults(args.jobId);
       const checkpoints = results.map((r) => r.checkpoint).sort((a, b) => checkpointStep(a) - checkpointStep(b));
       const files: string[] = [];
+      const samples: PreviewManifest['samples'] = [];
       const signal = cancellationSignal();
       for (const checkpoint of checkpoints) {
         let i = 0;
         for await (const detail of ds.fineTunes.validationDetails(args.jobId, checkpoint)) {
           i++;
+          samples.push({
+            checkpoint,
+            sample: i,
+            prompt: detail.prompt ?? undefined,
+            video: detail.video_path ? `${checkpoint}/sample-${i}.${extensionOf(detail.video_path, 'mp4')}` : undefined,
+            firstFrame: detail.first_frame_path ? `${checkpoint}/sample-${i}-first-frame.${extensionOf(detail.first_frame_path, 'jpg')}` : undefined,
+          });
           for (const [url, name] of [
             [detail.video_path, `sample-${i}.${extensionOf(detail.video_path ?? '', 'mp4')}`],
             [detail.first_frame_path, `sample-${i}-first-frame.${extensionOf(detail.first_frame_path ?? '', 'jpg')}`],
@@ -39,6 +57,12 @@ export function createCheckpointActivities(ds: DashScope) {
           }
         }
       }
+      // What the review page shows: each sample's prompt and its files, relative to the previews folder.
+      await mkdir(args.dir, { recursive: true });
+      const manifest: PreviewManifest = { jobId: args.jobId, checkpoints, samples };
+      const tmp = join(args.dir, `${PREVIEW_MANIFEST}.part-${process.pid}`);
+      await writeFile(tmp, JSON.stringify(manifest, null, 2));
+      await rename(tmp, join(args.dir, PREVIEW_MANIFEST));
       return { checkpoints, files };
     },
 

@@ -8,10 +8,16 @@ import { createDatasetActivities } from './dataset';
 import { createDeploymentActivities } from './deployment';
 import { withFailureMapping } from './errors';
 import { createManagementActivities } from './management';
+import { createNotifyActivities } from './notify';
 import { createTrainingActivities } from './training';
 import { createVideoActivities } from './video';
 
-export const createActivities = (dashscope: DashScope) =>
+/** Options beyond the client: the worker's webhook secret (WANFLOW_WEBHOOK_SECRET). */
+export interface ActivityOptions {
+  webhookSecret?: string;
+}
+
+export const createActivities = (dashscope: DashScope, opts: ActivityOptions = {}) =>
   withFailureMapping({
     ...createDatasetActivities(dashscope),
     ...createTrainingActivities(dashscope),
@@ -19,6 +25,7 @@ export const createActivities = (dashscope: DashScope) =>
     ...createDeploymentActivities(dashscope),
     ...createVideoActivities(dashscope),
     ...createManagementActivities(dashscope),
+    ...createNotifyActivities(opts),
   });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -84,7 +84,8 @@ export function createVideoActivities(ds: DashScope) {
       if (t.task_status === 'SUCCEEDED' && t.video_url) {
         const path = join(args.dir, `${args.taskId}.mp4`);
         await downloadTo(t.video_url, path, cancellationSignal());
-        return { taskId: args.taskId, path };
+        const seconds = t.usage?.output_video_duration ?? t.usage?.duration ?? t.usage?.video_duration ?? undefined;
+        return { taskId: args.taskId, path, ...(typeof seconds === 'number' ? { seconds } : {}) };
       }
       if (t.task_status === 'FAILED' || t.task_status === 'CANCELED' || t.task_status === 'UNKNOWN') {
         throw finalFailure(PIPELINE_FAILURE_TYPES.taskFailed, `video task ${args.taskId} ${t.task_status}${t.message ? `: ${t.code ?? ''} ${t.message}` : ''}`);

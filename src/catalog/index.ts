@@ -4,3 +4,4 @@ export * from './hyperParameters';
 export * from './billing';
 export * from './rules';
 export * from './plan';
+export * from './budget';

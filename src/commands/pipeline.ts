@@ -5,7 +5,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { formatValidateResult, runValidate } from './validate';
 import { defaultWorkflowId, startPipeline, WORKFLOW_TYPE } from '../pipelines';
-import { AigcConfigSchema, DEFAULT_AIGC_CONFIG, MODEL_IDS, type PipelineInput } from '../workflows/input';
+import { AigcConfigSchema, DEFAULT_AIGC_CONFIG, MODEL_IDS, NOTIFY_EVENTS, parsePipelineInput, type NotifyEvent, type PipelineInput } from '../workflows/input';
+import { budgetViolation, formatCost } from '../catalog/budget';
+import { estimateFor } from '../workflows/cost';
+import type { DatasetSummary, PlanSummary } from '../workflows/types';
 import { approveCheckpointUpdate } from '../workflows/messages';
 import { addTemporalFlags, collectSet, ensureSearchAttributesFor, printJson, temporalConfig, withClient, type TemporalFlags } from './common';
 import { followPipeline, queryStatus, rootMessage, type FollowOutcome } from './follow';
@@ -30,6 +33,24 @@ interface RunFlags extends TemporalFlags {
   keepDeployment?: boolean;
   pollTraining?: string;
   label?: string;
+  notify?: string;
+  notifyEvents?: NotifyEvent[];
+  reviewUrl?: string;
+  maxCost?: number;
+  videoPrice?: number;
+}
+
+function amount(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number, e.g. 25 or 0.5');
+  return n;
+}
+
+function eventList(v: string): NotifyEvent[] {
+  const events = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = events.filter((e) => !(NOTIFY_EVENTS as readonly string[]).includes(e));
+  if (bad.length || events.length === 0) throw new InvalidArgumentError(`unknown event(s) ${bad.join(', ') || '(none)'}; choose from ${NOTIFY_EVENTS.join(', ')}`);
+  return events as NotifyEvent[];
 }
 
 function positiveInt(v: string): number {
@@ -49,6 +70,7 @@ export async function buildRunInput(zip: string | undefined, flags: RunFlags): P
         : { policy: 'named', name: flags.checkpoint };
   let source: PipelineInput['source'];
   let idPart: string;
+  let checkedPlan: { plan: PlanSummary; dataset: Pick<DatasetSummary, 'billableSeconds'> } | undefined;
   const sources = [zip, flags.fromJob, flags.fromModel].filter(Boolean).length;
   if (sources !== 1) throw new Error('give exactly one of <zip>, --from-job <job_id> or --from-model <model_name>');
   if (zip) {
@@ -62,6 +84,7 @@ export async function buildRunInput(zip: string | undefined, flags: RunFlags): P
     });
     if (!checked.ok) throw new Error(`the dataset or hyper-parameters have problems; nothing was started:\n${formatValidateResult(checked)}`);
     const sha256 = checked.training.sha256;
+    checkedPlan = { plan: checked.plan as unknown as PlanSummary, dataset: { billableSeconds: checked.training.stats.billableSeconds } };
     source = {
       kind: 'dataset',
       training: { path, sha256 },
@@ -87,7 +110,16 @@ export async function buildRunInput(zip: string | undefined, flags: RunFlags): P
     cleanup: { deleteDeployment: flags.keepDeployment ? 'never' : 'on-cancel-or-failure', cancelJob: true },
     polling: flags.pollTraining ? { training: flags.pollTraining, export: '15s', deployment: '30s', task: '15s' } : undefined,
     label: flags.label,
+    notify: flags.notify ? { url: flags.notify, ...(flags.notifyEvents ? { events: flags.notifyEvents } : {}), ...(flags.reviewUrl ? { reviewUrl: flags.reviewUrl } : {}) } : undefined,
+    budget:
+      flags.maxCost !== undefined ? { maxCost: flags.maxCost, ...(flags.videoPrice !== undefined ? { videoPricePerSecond: flags.videoPrice } : {}) } : undefined,
   };
+  if (flags.videoPrice !== undefined && flags.maxCost === undefined) throw new Error('--video-price is the price used by the --max-cost check; give --max-cost too');
+  if ((flags.notifyEvents || flags.reviewUrl) && !flags.notify) throw new Error('--notify-events and --review-url need --notify <url>');
+  // The cost cap, here before anything starts (the worker checks again before uploading).
+  const resolved = parsePipelineInput(input);
+  const violation = resolved.budget && budgetViolation(estimateFor(resolved, checkedPlan?.plan, checkedPlan?.dataset as DatasetSummary | undefined));
+  if (violation) throw new Error(`${violation}. Nothing was started or uploaded.`);
   const workflowId = flags.workflowId ?? (zip ? defaultWorkflowId(flags.model, idPart) : `wanflow-${flags.model}-${idPart}`.replace(/[^A-Za-z0-9._-]/g, '-'));
   return { input, workflowId };
 }
@@ -104,6 +136,7 @@ export function printOutcome(o: FollowOutcome, json?: boolean, detachedNote = 'd
         `  deployed model: ${r.deployedModel} (from ${r.checkpoint === 'final' ? 'the final output' : r.checkpoint}, model_name ${r.modelName})`,
         r.jobId ? `  job: ${r.jobId}${r.usage !== undefined ? `, usage ${r.usage} tokens` : ''}` : undefined,
         r.fileId ? `  file: ${r.fileId}` : undefined,
+        r.cost ? `  cost: ${formatCost(r.cost)}` : undefined,
         `  artifacts: ${r.artifacts.previews.length} previews, ${r.artifacts.videos.length} videos${r.artifacts.videos[0] ? ` (${r.artifacts.videos[0]})` : ''}`,
         `  stages: ${Object.entries(r.stageTimings)
           .map(([k, v]) => `${k} ${formatDuration(v)}`)
@@ -154,9 +187,14 @@ export function pipelineCommands(): Command[] {
       .option('--task-queue <name>', 'env WANFLOW_TASK_QUEUE, default "wanflow"')
       .option('--artifacts <dir>', "where previews and videos go (on the worker's machine)", 'artifacts')
       .option('--label <text>', 'free text shown in the Web UI')
+      .option('--notify <url>', 'POST signed webhook events (approval-needed, succeeded, failed, cancelled) to this URL; the worker signs with WANFLOW_WEBHOOK_SECRET')
+      .option('--notify-events <list>', `with --notify: comma-separated events to send (default: all of ${NOTIFY_EVENTS.join(',')})`, eventList)
+      .option('--review-url <url>', 'with --notify: review page link for approval-needed events ("{workflowId}" is replaced)')
+      .option('--max-cost <amount>', 'refuse to start when the estimated cost (training + sample videos) exceeds this, in USD', amount)
+      .option('--video-price <amount>', 'with --max-cost and --generate: price of one second of generated video, in USD', amount)
       .option('--follow', 'stay and show progress until the pipeline ends (Ctrl-C detaches)'),
   )
-    .addHelpText('after', '\nExamples:\n  wanflow run data/wan-i2v.zip --model wan2.2-i2v-flash --follow\n  wanflow run data/set.zip --model wan2.5-i2v-preview --set n_epochs=500 --checkpoint manual\n  wanflow run --from-job ft-202511111122-ab12 --model wan2.5-i2v-preview')
+    .addHelpText('after', '\nExamples:\n  wanflow run data/wan-i2v.zip --model wan2.2-i2v-flash --follow\n  wanflow run data/set.zip --model wan2.5-i2v-preview --set n_epochs=500 --checkpoint manual\n  wanflow run --from-job ft-202511111122-ab12 --model wan2.5-i2v-preview\n  wanflow run data/set.zip --model wan2.2-i2v-flash --max-cost 20 --notify https://hooks.example.com/wanflow')
     .action(async (zip: string | undefined, flags: RunFlags) => {
       const cfg = temporalConfig(flags);
       const { input, workflowId } = await buildRunInput(zip, flags);
@@ -193,6 +231,8 @@ export function pipelineCommands(): Command[] {
           s.job?.logsTail.length ? `  last log: ${s.job.logsTail[s.job.logsTail.length - 1]}` : undefined,
           s.checkpoints.length ? `  checkpoints: ${s.checkpoints.map((c) => c.checkpoint).join(', ')}` : undefined,
           s.deployedModel ? `  deployment ${s.deployedModel} ${s.deploymentStatus ?? ''}` : undefined,
+          s.cost ? `  cost: ${formatCost(s.cost)}` : undefined,
+          ...(s.notifications ?? []).filter((n) => n.state !== 'delivered').map((n) => `  webhook ${n.event} ${n.state}${n.error ? `: ${n.error}` : ''}`),
           s.error ? `  error: ${s.error}` : undefined,
         ];
         process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);

@@ -78,7 +78,7 @@ export function describe(s: PipelineStatus): string {
     case 'collecting-previews':
       return `training ${s.job?.status ?? ''}; downloading validation previews`;
     case 'awaiting-approval':
-      return `awaiting approval: wanflow approve ${s.workflowId} <final|${s.awaitingApproval?.candidates.join('|') ?? ''}>`;
+      return `awaiting approval: compare the checkpoints with wanflow review ${s.workflowId}, then approve there or with wanflow approve ${s.workflowId} <final|${s.awaitingApproval?.candidates.join('|') ?? ''}>`;
     case 'exporting':
       return `exporting ${s.checkpoint ?? ''}`;
     case 'deploying':

@@ -293,6 +293,7 @@ export type TaskCreated = z.infer<typeof TaskCreatedSchema>;
 export const TaskUsageSchema = z.looseObject({
   duration: z.number().nullish(),
   video_duration: z.number().nullish(),
+  output_video_duration: z.number().nullish(),
   video_count: z.number().nullish(),
   SR: z.number().nullish(),
 });

@@ -1,5 +1,6 @@
 /** The Web UI's "current details" of a pipeline: a short markdown summary of where it is. */
 import type { PipelineStatus } from './types';
+import { formatCost } from '../catalog/budget';
 
 export function renderDetails(s: PipelineStatus): string {
   const lines = [`**${s.model}** — stage **${s.stage}**${s.label ? ` — ${s.label}` : ''}`];
@@ -20,13 +21,18 @@ export function renderDetails(s: PipelineStatus): string {
   }
   if (s.checkpoints.length) lines.push(`checkpoints: ${s.checkpoints.map((c) => c.checkpoint).join(', ')}`);
   if (s.awaitingApproval) {
-    lines.push(`**awaiting approval**: \`wanflow approve ${s.workflowId} <checkpoint>\` (candidates: final, ${s.awaitingApproval.candidates.join(', ')})`);
+    lines.push(
+      `**awaiting approval**: compare the checkpoints with \`wanflow review ${s.workflowId}\`, then approve there or with \`wanflow approve ${s.workflowId} <checkpoint>\` (candidates: final, ${s.awaitingApproval.candidates.join(', ')})`,
+    );
   }
   if (s.modelName) lines.push(`model: ${s.modelName}${s.checkpoint ? ` (${s.checkpoint})` : ''}`);
   if (s.deployedModel) lines.push(`deployment: ${s.deployedModel} ${s.deploymentStatus ?? ''}`);
   if (s.artifacts.previews.length || s.artifacts.videos.length) {
     lines.push(`artifacts: ${s.artifacts.previews.length} previews, ${s.artifacts.videos.length} videos`);
   }
+  if (s.cost && (s.cost.actual || s.cost.maxCost !== undefined)) lines.push(`cost: ${formatCost(s.cost)}`);
+  const undelivered = s.notifications?.filter((n) => n.state === 'undelivered') ?? [];
+  if (undelivered.length) lines.push(`webhooks not delivered: ${undelivered.map((n) => `${n.event} (${n.error ?? 'unknown'})`).join('; ')}`);
   if (s.error) lines.push(`error: ${s.error}`);
   return lines.join('\n\n');
 }

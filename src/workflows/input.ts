@@ -95,6 +95,42 @@ export const TimeoutsSchema = z
   })
   .describe('Overrides of activity timeouts: how soon an activity of a dead worker is retried elsewhere');
 
+export const NOTIFY_EVENTS = ['approval-needed', 'succeeded', 'failed', 'cancelled'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/**
+ * Webhook notifications (Standard Webhooks). The signing secret is not here: it lives only in the worker's environment
+ * (WANFLOW_WEBHOOK_SECRET, `whsec_…`).
+ */
+export const NotifySchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }).describe('Where to POST the JSON events (http or https)'),
+    events: z
+      .array(z.enum(NOTIFY_EVENTS))
+      .min(1)
+      .default([...NOTIFY_EVENTS])
+      .describe('Which events to send (default: all of approval-needed, succeeded, failed, cancelled)'),
+    reviewUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Review page link put in approval-needed events; "{workflowId}" is replaced by the workflow id'),
+    maxAttempts: z.number().int().min(1).max(20).default(6).describe('Delivery attempts per event before it is recorded as not delivered'),
+  })
+  .describe('Webhook notifications, signed per Standard Webhooks with the worker\'s WANFLOW_WEBHOOK_SECRET');
+
+export const BudgetSchema = z
+  .object({
+    maxCost: z.number().positive().describe("Cap on the estimated cost, in the training price's currency (USD, Singapore)"),
+    videoPricePerSecond: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe(
+        'Price of one second of generated video in the same currency; required with `generate` (no Singapore per-second price is published)',
+      ),
+  })
+  .describe('Cost cap: a pipeline whose estimate exceeds maxCost stops before anything is uploaded');
+
 const DatasetRefSchema = z.object({
   path: z.string().min(1).describe("Path of the .zip on the worker's machine"),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Expected sha256 (checked before upload)'),
@@ -127,6 +163,8 @@ export const PipelineInputSchema = z
     artifactsDir: z.string().default('artifacts').describe("Folder on the worker's machine for previews and videos"),
     label: z.string().max(200).optional().describe('Free text shown in the Web UI'),
     timeouts: TimeoutsSchema.optional(),
+    notify: NotifySchema.optional(),
+    budget: BudgetSchema.optional(),
   })
   .describe('Input of the fineTunePipeline workflow');
 

@@ -34,6 +34,8 @@ export const PIPELINE_FAILURE_TYPES = {
   checkpointUnknown: 'CheckpointUnknown',
   artifactUnavailable: 'ArtifactUnavailable',
   accountQuotaExceeded: 'AccountQuotaExceeded',
+  budgetExceeded: 'BudgetExceeded',
+  webhookNotConfigured: 'WebhookNotConfigured',
 } as const;
 
 /** Benign failure of a job creation refused by the account's job quota while the pipeline waits for capacity. */
@@ -97,6 +99,17 @@ export function poll(interval: Duration, scheduleToClose: Duration): ActivityOpt
   };
 }
 
+/**
+ * One webhook delivery: a few attempts with backoff (1 s, 2 s, 4 s, … capped at 30 s), then the pipeline records the
+ * event as not delivered and goes on. A receiver that stays down never fails a pipeline.
+ */
+export function webhook(maxAttempts: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: maxAttempts, nonRetryableErrorTypes },
+  };
+}
+
 /** Timeout overrides from the pipeline input (`timeouts`); see TimeoutsSchema in input.ts. */
 export interface TimeoutOverrides {
   /** startToCloseTimeout of API calls and polls. */
@@ -115,5 +128,6 @@ export function presetsFor(t: TimeoutOverrides = {}) {
     upload: hb(upload),
     download: hb(download),
     poll: (interval: Duration, scheduleToClose: Duration): ActivityOptions => api(poll(interval, scheduleToClose)),
+    webhook: (maxAttempts: number): ActivityOptions => api(webhook(maxAttempts)),
   };
 }

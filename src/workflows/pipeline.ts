@@ -26,6 +26,10 @@ import { WanflowBaseModel, WanflowDeployedModel, WanflowJobId, WanflowStage } fr
 import { renderDetails } from './details';
 import { createJobWithinCapacity } from './capacity';
 import { trainingPollArgs, trainingPollOptions, trainingStatus } from './trainingPoll';
+import { createNotifier, reviewLink } from './notifier';
+import { addProgressPoint } from './progressSeries';
+import { estimateFor, withActual } from './cost';
+import { budgetViolation } from '../catalog/budget';
 import { checkpointStep, compareCheckpoints, durationToMs, formatBytes, progressBucket, shortHash, TERMINAL_JOB_STATUSES } from './util';
 import type { CheckpointInfo, JobSnapshot, PipelineResult, PipelineStatus, Stage, VideoImage } from './types';
 
@@ -84,7 +88,11 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     stageTimings: {},
     checkpoints: [],
     artifacts: { previews: [], videos: [] },
+    artifactsDir,
+    progressSeries: [],
   };
+  /** Billed seconds of each generated video, for the actual cost. */
+  const videoSeconds: (number | undefined)[] = [];
   /** What this pipeline created remotely, for clean-up. */
   const created: { jobId?: string; deployedModel?: string } = {};
   let approval: string | undefined;
@@ -121,6 +129,16 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     publish();
   };
   const publish = () => setCurrentDetails(renderDetails(status));
+  const notifier = createNotifier(input, status, p.webhook, publish);
+  const summary = () => ({
+    model: input.model,
+    label: input.label,
+    stage: status.stage,
+    jobId: status.jobId,
+    checkpoint: status.checkpoint,
+    deployedModel: status.deployedModel,
+    cost: status.cost,
+  });
 
   upsertSearchAttributes([
     { key: WanflowBaseModel, value: input.model },
@@ -132,12 +150,18 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     enter('succeeded');
     status.result = result;
     publish();
+    await notifier.send('succeeded', { ...summary(), modelName: result.modelName, videos: result.artifacts.videos.length });
+    await notifier.settle();
     return result;
   } catch (err) {
     const cancelled = isCancellation(err);
     status.error = cancelled ? 'cancelled' : describeError(err);
     await CancellationScope.nonCancellable(() => cleanUp(cancelled ? 'cancel' : 'failure'));
     enter(cancelled ? 'cancelled' : 'failed');
+    await CancellationScope.nonCancellable(async () => {
+      await notifier.send(cancelled ? 'cancelled' : 'failed', { ...summary(), error: status.error, failureType: failureType(err) });
+      await notifier.settle();
+    });
     throw err;
   }
 
@@ -147,6 +171,8 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     let jobId: string | undefined;
     let finetunedOutput: string | undefined;
     const src = input.source;
+    // Without a plan (an existing job or model) only the sample videos are estimated; check the cap before anything.
+    if (src.kind !== 'dataset') checkBudget();
 
     if (src.kind === 'dataset') {
       // 1. Validate and plan: fails fast with every problem listed.
@@ -159,6 +185,8 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       status.dataset = inspected.training;
       status.plan = inspected.plan;
       log.info('dataset valid', { samples: inspected.training.samples, totalSteps: inspected.plan.totalSteps, estimatedCost: inspected.plan.estimatedCost });
+      // The cost cap, before anything is uploaded.
+      checkBudget();
 
       // 2. Upload, reusing a file of the same content.
       enter('uploading');
@@ -217,6 +245,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       // 4. Wait for training: each poll returns only on news (a status change or another tenth of progress).
       enter('training');
       let snap: JobSnapshot = status.job!;
+      addProgressPoint(status.progressSeries!, snap, Date.now());
       while (!TERMINAL_JOB_STATUSES.has(snap.status)) {
         snap = await call(
           'pollTraining',
@@ -227,8 +256,10 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
         status.job = snap;
         status.training = trainingStatus(snap);
         status.trainingEtaMs = status.training.etaMs;
+        addProgressPoint(status.progressSeries!, snap, Date.now());
         publish();
       }
+      if (status.cost) status.cost = withActual(status.cost, input, src.kind === 'dataset', snap.usage, videoSeconds);
       if (snap.status === 'FAILED') {
         throw ApplicationFailure.create({
           type: PIPELINE_FAILURE_TYPES.jobFailed,
@@ -303,6 +334,8 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
         taskIds.push(taskId);
         const video = await call('pollVideo', p.poll(input.polling.task as Duration, '1d'), `wait for video task ${taskId}`, { taskId, dir: `${artifactsDir}/videos` });
         status.artifacts.videos.push(video.path);
+        videoSeconds.push(video.seconds);
+        if (status.cost) status.cost = withActual(status.cost, input, src.kind === 'dataset', status.job?.usage, videoSeconds);
         publish();
       }
     }
@@ -318,6 +351,7 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
       deployedModel: dep.deployedModel,
       usage: status.job?.usage,
       estimatedCost: status.plan?.estimatedCost,
+      ...(status.cost ? { cost: status.cost } : {}),
       artifacts: status.artifacts,
       stageTimings: { ...status.stageTimings, [status.stage]: (status.stageTimings[status.stage] ?? 0) + (Date.now() - status.stageStartedAtMs) },
     };
@@ -340,6 +374,15 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     const timeoutMs = durationToMs(policy.approvalTimeout as Duration);
     status.awaitingApproval = { candidates: names, deadlineMs: Date.now() + timeoutMs, fallback: policy.fallback };
     enter('awaiting-approval');
+    notifier.sendInBackground('approval-needed', {
+      ...summary(),
+      candidates: ['final', ...names],
+      deadline: new Date(status.awaitingApproval.deadlineMs).toISOString(),
+      fallback: policy.fallback,
+      reviewUrl: reviewLink(input.notify?.reviewUrl, info.workflowId),
+      reviewCommand: `wanflow review ${info.workflowId}`,
+      approveCommand: `wanflow approve ${info.workflowId} <checkpoint>`,
+    });
     const approved = await condition(() => approval !== undefined, timeoutMs);
     status.awaitingApproval = undefined;
     if (approved) return approval!;
@@ -347,6 +390,14 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
     if (policy.fallback === 'final') return 'final';
     if (policy.fallback === 'latest' && names.length > 0) return names[names.length - 1];
     throw ApplicationFailure.create({ type: 'ApprovalTimedOut', message: `no checkpoint was approved within ${policy.approvalTimeout}`, nonRetryable: true });
+  }
+
+  /** Estimates the cost (always, for the status) and stops the pipeline when the estimate is over budget.maxCost. */
+  function checkBudget(): void {
+    status.cost = estimateFor(input, status.plan, status.dataset);
+    publish();
+    const violation = budgetViolation(status.cost);
+    if (violation) throw ApplicationFailure.create({ type: PIPELINE_FAILURE_TYPES.budgetExceeded, message: violation, nonRetryable: true });
   }
 
   /** Undo what this pipeline created, as the input's cleanup options say. Runs in a non-cancellable scope. */
@@ -383,6 +434,12 @@ function describeError(err: unknown): string {
   // Activity failures wrap the real reason in `cause`.
   while (e && (e as { cause?: unknown }).cause && (e as { name?: string }).name === 'ActivityFailure') e = e.cause as typeof e;
   return e?.message ?? String(err);
+}
+
+function failureType(err: unknown): string | undefined {
+  let e = err as { type?: string; cause?: unknown } | undefined;
+  while (e && !e.type && e.cause) e = e.cause as typeof e;
+  return e?.type;
 }
 
 function basename(p: string): string {

@@ -104,6 +104,32 @@ export interface GeneratedVideo {
   taskId: string;
   path: string;
   url?: string;
+  /** Billed output seconds from the task's usage (absent when the service does not say). */
+  seconds?: number;
+}
+
+/** One point of training progress over time (the status keeps at most PROGRESS_SERIES_MAX of them). */
+export interface ProgressPoint {
+  /** Workflow time of the poll (ms since the epoch). */
+  t: number;
+  /** Fraction 0..1 when the logs tell it. */
+  progress?: number;
+  /** Training tokens consumed so far, when the job reports them. */
+  tokens?: number;
+  epoch?: number;
+  status: string;
+}
+
+export type { CostLine, CostReport } from '../catalog/budget';
+import type { CostReport } from '../catalog/budget';
+
+/** One webhook event: its id stays the same across retries and worker crashes. */
+export interface NotificationRecord {
+  event: string;
+  webhookId: string;
+  state: 'pending' | 'delivered' | 'undelivered';
+  attempts?: number;
+  error?: string;
 }
 
 export interface PipelineResult {
@@ -117,6 +143,8 @@ export interface PipelineResult {
   deployedModel: string;
   usage?: number;
   estimatedCost?: { amount: number; currency: string };
+  /** Estimate and actual usage × price side by side (absent in results of older pipelines). */
+  cost?: CostReport;
   artifacts: { previews: string[]; videos: string[] };
   stageTimings: Record<string, number>;
 }
@@ -147,6 +175,13 @@ export interface PipelineStatus {
   deployedModel?: string;
   deploymentStatus?: string;
   artifacts: { previews: string[]; videos: string[] };
+  /** The pipeline's own artifacts folder on the worker's machine (previews/, videos/). */
+  artifactsDir?: string;
+  /** Training progress over time, downsampled to at most 100 points. */
+  progressSeries?: ProgressPoint[];
+  cost?: CostReport;
+  /** Webhook events of this pipeline and whether they were delivered. */
+  notifications?: NotificationRecord[];
   error?: string;
   result?: PipelineResult;
 }
