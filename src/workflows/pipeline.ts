@@ -256,7 +256,9 @@ export async function fineTunePipeline(rawInput: PipelineInput): Promise<Pipelin
         status.job = snap;
         status.training = trainingStatus(snap);
         status.trainingEtaMs = status.training.etaMs;
-        addProgressPoint(status.progressSeries!, snap, Date.now());
+        // The chart's progress: the documented signals' estimate (consumed tokens against the plan, milestones) when the
+        // job reports no progress field of its own (the real service does not).
+        addProgressPoint(status.progressSeries!, { ...snap, progress: snap.progress ?? status.training.fraction }, Date.now());
         publish();
       }
       if (status.cost) status.cost = withActual(status.cost, input, src.kind === 'dataset', snap.usage, videoSeconds);

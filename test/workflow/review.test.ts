@@ -100,7 +100,11 @@ test('a pipeline awaiting approval: the page plays every preview, a click approv
     return vs.length > 1 && vs.every((v) => !v.paused && Math.abs(v.currentTime - vs[0].currentTime) < 0.3);
   });
   // Prompts, first frames, the chart, the plan and the cost are there.
-  await page.waitForSelector('#progress-chart polyline', { state: 'attached' }); // see report: after issue 13 the series may hold one point
+  // The chart draws training progress over time: several points, rising to 100 % (from consumed tokens and milestones).
+  await page.waitForSelector('#progress-chart polyline', { state: 'visible' });
+  const chartPoints = await page.$$eval('#progress-chart circle', (cs) => cs.length);
+  expect(chartPoints).toBeGreaterThanOrEqual(2);
+  expect(await page.textContent('#chart')).toMatch(/progress over time \(\d+ points\)/);
   expect(await page.$eval('tbody tr[data-sample] img', (i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
   expect(await page.textContent('#plan')).toContain('steps');
   expect(await page.textContent('#cost')).toMatch(/training.*USD/s);

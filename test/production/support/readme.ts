@@ -108,6 +108,13 @@ export const RUN_ELSEWHERE: { applies(c: ReadmeCommand): boolean; by: string; ch
     },
   },
   {
+    // The review page, notification and cost-cap lines (and the demo's manual-approval line) need a browser and a
+    // webhook receiver: test/workflow/review-readme.test.ts runs each verbatim through `sh -c` (the demo in Chromium).
+    applies: (c) => REVIEW_LINES().includes(c.line),
+    by: 'test/workflow/review-readme.test.ts (each line verbatim through sh -c; the demo approved in Chromium)',
+    check: () => REVIEW_LINES().length >= 4 && readFileSync(join(ROOT, 'test', 'workflow', 'review-readme.test.ts'), 'utf8').includes("spawn('sh', ['-c', line]"),
+  },
+  {
     // The production stack needs its own Temporal server on PostgreSQL (built from Go), so its lines run in the stack
     // suite (`npm run test:stack`, which .ci/run calls after `npm test`), each line of the section's block in turn.
     applies: (c) => sectionOf(c.at).replace(/^\d+\.\s*/, '').startsWith('Production stack'),
@@ -119,6 +126,12 @@ export const RUN_ELSEWHERE: { applies(c: ReadmeCommand): boolean; by: string; ch
     },
   },
 ];
+
+/** The README lines test/workflow/review-readme.test.ts runs: its string constants, each of which it runs as a line. */
+function REVIEW_LINES(): string[] {
+  const t = readFileSync(join(ROOT, 'test', 'workflow', 'review-readme.test.ts'), 'utf8');
+  return [...t.matchAll(/^const (?:OVER_BUDGET|MANUAL|REVIEW|DEMO) = '([^']+)';$/gm)].map((m) => m[1]!);
+}
 
 export interface RunOptions {
   /** Values for the line's <placeholder> tokens, by token (e.g. { '<workflow-id>': id }). */
