@@ -3,7 +3,7 @@
  * (from $TEMPORAL_CLI, free ports, no search attributes, in memory), a project directory where wanflow is installed
  * (relative paths such as data/ land there), and a clean environment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,12 +22,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The Temporal CLI binary: $TEMPORAL_CLI, else what `npm install` found or built (only the binary is reused). */
+/** The Temporal CLI binary: $TEMPORAL_CLI, else what `npm install` found or fetched (`node scripts/ensure-temporal.js --print`, as a user would). */
+let resolvedCli: string | undefined;
 export function temporalCli(): string {
   if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { ensureTemporalCli } = require(join(ROOT, 'scripts', 'ensure-temporal.js')) as { ensureTemporalCli(): { path: string } };
-  return ensureTemporalCli().path;
+  if (!resolvedCli) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'ensure-temporal.js'), '--print'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`scripts/ensure-temporal.js --print exited ${r.status}: ${r.stderr}`);
+    resolvedCli = r.stdout.trim().split('\n').pop()!;
+  }
+  return resolvedCli;
 }
 
 export interface BareServer {
