@@ -13,16 +13,20 @@ import type { Duration } from '@temporalio/common';
 import { durationToMs } from './util';
 
 type Activities = ReturnType<typeof createActivities>;
-const acts = proxyActivities<Activities>(presets.operationCall);
 
 /** Log lines in one result at most (a longer log is read by asking again from the new offset). */
 const MAX_LOG_LINES = 2000;
 /** The longest one `jobs logs --follow` poll waits for a new line (the CLI then starts the next one). */
 const MAX_LOG_WAIT_MS = 15 * 60_000;
 
+/**
+ * Runs one activity with exactly `options` (a preset of ./options). Not `executeWithOptions` on a proxy made with
+ * another preset: that deep-merges the proxy's options under these, so a poll inherited operationCall's
+ * `maximumAttempts: 5` and a `jobs logs --follow` poll failed after five checks without news.
+ */
 function call<K extends keyof Activities>(name: K, options: ActivityOptions, summary: string, ...args: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>> {
-  const fn = acts[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> };
-  return fn.executeWithOptions({ ...options, summary }, args) as Promise<Awaited<ReturnType<Activities[K]>>>;
+  const fn = proxyActivities<Activities>({ ...options, summary })[name] as unknown as (...a: unknown[]) => Promise<unknown>;
+  return fn(...args) as Promise<Awaited<ReturnType<Activities[K]>>>;
 }
 
 function invalid(message: string): never {

@@ -348,7 +348,24 @@ test('a second job: cancel and delete, with the API refusals and the confirmatio
   child.stdout.on('data', (b: Buffer) => (followOut += b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => (followOut += b.toString('utf8')));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const waiting = await waitFor(async () => (await operations('jobs-logs', third.job_id)).find((w) => w.status.name === 'RUNNING' && followOut.includes('created')), 120_000, 'a follow poll waiting for news');
+  // Waiting for news: the follow has printed the job's first documented line (data process succeeded; the next, a
+  // checkpoint's token line, is 50 epochs of emulated training away) and the poll reading on from it has been told by
+  // the worker more than five times that there is nothing yet (its activity retrying on the benign "no log line after
+  // 1"): a follow poll waits for as long as it takes, not for a retry policy's attempt count.
+  const waiting = await waitFor(
+    async () => {
+      if (!followOut.includes('data process succeeded, start to fine-tune')) return undefined;
+      for (const w of await operations('jobs-logs', third.job_id)) {
+        if (w.status.name !== 'RUNNING') continue;
+        const { raw } = await bench.temporal.client.workflow.getHandle(w.workflowId).describe();
+        const pending = raw.pendingActivities?.[0];
+        if ((pending?.attempt ?? 0) > 5 && pending?.lastFailure?.message?.includes(`${third.job_id} RUNNING: no log line after 1`)) return w;
+      }
+      return undefined;
+    },
+    120_000,
+    'a follow poll waiting for news',
+  );
   child.kill('SIGINT');
   expect(await exited).toBe(0);
   expect(followOut).toContain(`stopped following ${third.job_id}`);
