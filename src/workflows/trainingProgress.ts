@@ -198,11 +198,13 @@ export interface PollBounds {
 /**
  * The next check: at the earliest plausible end (the ETA less 15 % and one service minute), bounded by
  * [minMs, maxMs]. Far from the end that is maxMs, near it minMs; with no ETA (queued, before the first token line),
- * maxMs. A job can still fail at any moment: that is noticed within maxMs.
+ * maxMs (divided by the service's clock rate when it runs faster, as an emulator does). A job can still fail at any
+ * moment: that is noticed within maxMs.
  */
 export function nextPollDelayMs(est: TrainingEstimate, bounds: PollBounds, scale = 1): number {
   const { minMs, maxMs } = bounds;
-  if (est.etaMs === undefined) return maxMs;
+  // No ETA yet: the sparsest check, in the service's time (an emulator running N× faster ends N× sooner in ours).
+  if (est.etaMs === undefined) return Math.round(Math.max(minMs, maxMs / Math.max(1, scale)));
   const plausible = est.etaMs * 0.85 - 60_000 / Math.max(1, scale);
   return Math.round(Math.min(maxMs, Math.max(minMs, plausible)));
 }
