@@ -11,6 +11,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/harness/globalSetup.ts',
   globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
   testTimeout: 120_000,
+  // Most suites wait on servers, timers and child processes rather than compute: two workers on two cores halve the
+  // wall time (jest's default here would be one).
+  maxWorkers: 2,
   // The Temporal native runtime (dev server, workers) can keep the process alive after a run that had failures;
   // CI must never hang on that, so jest exits once the results are in (teardown has already stopped the server).
   forceExit: true,
