@@ -191,13 +191,13 @@ export function createTrainingActivities(ds: DashScope) {
       const before = estimate(track, args.plannedTokens, Date.now());
       if (info.attempt === 1 && track.lastCheckMs !== undefined) {
         // A new poll right after news: the next check is still due when the estimate says, not now.
-        const wait = track.lastCheckMs + nextPollDelayMs(before, bounds, track.scale) - Date.now();
+        const wait = track.lastCheckMs + nextPollDelayMs(before, bounds, track.scale, ageOf(track)) - Date.now();
         if (wait >= 1000) throw notDoneYet(`${args.jobId} ${args.lastStatus}: next check in ${Math.round(wait / 1000)} s`, wait);
       }
       const job = await ds.fineTunes.retrieve(args.jobId);
       const statusChanged = job.status !== args.lastStatus;
       const terminal = TERMINAL_JOB_STATUSES.has(job.status);
-      const nearEnd = ['transfer', 'deliver', 'saving', 'done'].includes(track.phase) && nextPollDelayMs(before, bounds, track.scale) <= bounds.minMs * 1.5;
+      const nearEnd = ['transfer', 'deliver', 'saving', 'done'].includes(track.phase) && nextPollDelayMs(before, bounds, track.scale, ageOf(track)) <= bounds.minMs * 1.5;
       let lines: string[] = [];
       if ((job.status === 'RUNNING' && !nearEnd) || (statusChanged && job.status !== 'QUEUING' && job.status !== 'PENDING')) {
         const read = await newLogLines(args.jobId, track);
@@ -212,7 +212,7 @@ export function createTrainingActivities(ds: DashScope) {
       const news = statusChanged || terminal || est.phase !== args.lastPhase || trainingBucket(est.fraction) > args.lastBucket;
       if (news) return snap;
       heartbeat({ track, tail });
-      const delay = nextPollDelayMs(est, bounds, track.scale);
+      const delay = nextPollDelayMs(est, bounds, track.scale, ageOf(track));
       throw notDoneYet(`${args.jobId} ${job.status} ${est.phase}${est.fraction !== undefined ? ` ${Math.round(est.fraction * 100)} %` : ''}; next check in ${Math.round(delay / 1000)} s`, delay);
     },
 
@@ -225,4 +225,9 @@ export function createTrainingActivities(ds: DashScope) {
       return snapshotOf(await ds.fineTunes.retrieve(jobId), []);
     },
   };
+}
+
+/** Local time since the job was created (its clock anchor), when this pipeline created it. */
+function ageOf(track: TrainingTrack): number | undefined {
+  return track.anchor ? Math.max(0, Date.now() - track.anchor.localMs) : undefined;
 }

@@ -201,10 +201,16 @@ export interface PollBounds {
  * maxMs (divided by the service's clock rate when it runs faster, as an emulator does). A job can still fail at any
  * moment: that is noticed within maxMs.
  */
-export function nextPollDelayMs(est: TrainingEstimate, bounds: PollBounds, scale = 1): number {
+export function nextPollDelayMs(est: TrainingEstimate, bounds: PollBounds, scale = 1, ageMs?: number): number {
   const { minMs, maxMs } = bounds;
-  // No ETA yet: the sparsest check, in the service's time (an emulator running N× faster ends N× sooner in ours).
-  if (est.etaMs === undefined) return Math.round(Math.max(minMs, maxMs / Math.max(1, scale)));
+  if (est.etaMs === undefined) {
+    // No ETA yet (queued, processing data, before the first token line): back off with the job's age (half of it, so a
+    // job's first hour costs about ten checks), in the service's time (an emulator running N× faster ends N× sooner),
+    // within [minMs, maxMs]. Without a known age, the sparsest check.
+    const sparsest = maxMs / Math.max(1, scale);
+    const byAge = ageMs === undefined ? sparsest : Math.min(sparsest, ageMs / 2);
+    return Math.round(Math.max(minMs, Math.min(maxMs, byAge)));
+  }
   const plausible = est.etaMs * 0.85 - 60_000 / Math.max(1, scale);
   return Math.round(Math.min(maxMs, Math.max(minMs, plausible)));
 }
