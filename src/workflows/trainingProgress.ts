@@ -198,17 +198,16 @@ export interface PollBounds {
 /**
  * The next check: at the earliest plausible end (the ETA less 15 % and one service minute), bounded by
  * [minMs, maxMs]. Far from the end that is maxMs, near it minMs; with no ETA (queued, before the first token line),
- * maxMs (divided by the service's clock rate when it runs faster, as an emulator does). A job can still fail at any
- * moment: that is noticed within maxMs.
+ * the job's age within the bounds. A job can still fail at any moment: that is noticed within maxMs.
  */
 export function nextPollDelayMs(est: TrainingEstimate, bounds: PollBounds, scale = 1, ageMs?: number): number {
   const { minMs, maxMs } = bounds;
   if (est.etaMs === undefined) {
-    // No ETA yet (queued, processing data, before the first token line): back off with the job's age (half of it, so a
-    // job's first hour costs about ten checks), in the service's time (an emulator running N× faster ends N× sooner),
-    // within [minMs, maxMs]. Without a known age, the sparsest check.
-    const sparsest = maxMs / Math.max(1, scale);
-    const byAge = ageMs === undefined ? sparsest : Math.min(sparsest, ageMs / 2);
+    // No ETA yet (queued, processing data, before the first token line): back off with the job's age (the next check
+    // when the job is twice as old, so its first hour costs about nine checks, three more than the sparsest interval;
+    // an emulator running N× faster is checked densely because its jobs are young in our time), within
+    // [minMs, maxMs]. Without a known age (a job this pipeline did not create), the sparsest check.
+    const byAge = ageMs === undefined ? maxMs : ageMs;
     return Math.round(Math.max(minMs, Math.min(maxMs, byAge)));
   }
   const plausible = est.etaMs * 0.85 - 60_000 / Math.max(1, scale);
