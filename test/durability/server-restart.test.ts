@@ -4,7 +4,6 @@
  * by itself; the pipeline must finish with one file, job, export and deployment and nothing orphaned.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +15,7 @@ import type { PipelineResult } from '../../src/workflows/types';
 import { createBench, waitFor, type Bench } from '../helpers/pipeline';
 import { durabilityInput, maybeRecordHistory, publishResults, Scenario, type ScenarioRow } from '../helpers/durability';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/processes';
+import { freePort } from '../helpers/ports';
 
 jest.setTimeout(240_000);
 
@@ -35,16 +35,6 @@ afterAll(async () => {
   publishResults('server-restart', rows, ['crashes injected: dev server stops (each followed by a start on the same port and sqlite file); the worker process was not restarted.']);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('dev server stopped and restarted on its sqlite file during training and during deployment', async () => {
   const sc = new Scenario('dev server stop + start on its sqlite file, during training and during deployment');

@@ -5,7 +5,6 @@
  * summaries. A screenshot goes to test/web/screenshots/ (git-ignored).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
@@ -21,19 +20,10 @@ import { DEFAULT_AIGC_CONFIG } from '../../src/workflows/input';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../helpers/browser';
 import { waitFor, workflowBundle } from '../helpers/pipeline';
+import { freePort } from '../helpers/ports';
 
 jest.setTimeout(240_000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits until some frame of the page (the page itself or an iframe) shows `text`; returns that frame's text. */
 async function frameWithText(page: Page, text: string, timeoutMs = 60_000): Promise<string> {

@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -19,6 +18,7 @@ import { newWebhookSecret } from '../helpers/webhookReceiver';
 import { createWorker } from '../../src/worker';
 import { statusQuery } from '../../src/workflows/messages';
 import type { ReviewState } from '../../src/review/server';
+import { freePort } from '../helpers/ports';
 
 jest.setTimeout(300_000);
 
@@ -65,16 +65,6 @@ function sh(line: string, extraEnv: Record<string, string> = {}): Promise<{ code
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('the README lists these command lines verbatim', () => {
   for (const line of [SAMPLE, OVER_BUDGET, MANUAL, REVIEW, DEMO]) expect(README).toContain(line);

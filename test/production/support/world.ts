@@ -5,22 +5,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ROOT } from './readme';
+export { freePort } from '../../helpers/ports';
+import { freePort } from '../../helpers/ports';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The Temporal CLI binary: $TEMPORAL_CLI, else what `npm install` found or fetched (`node scripts/ensure-temporal.js --print`, as a user would). */
 let resolvedCli: string | undefined;

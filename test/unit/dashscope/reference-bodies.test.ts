@@ -183,9 +183,9 @@ export function extractJsonBlocks(text: string): Array<{ line: number; body: unk
 describe('the fixtures have not drifted from the reference', () => {
   const dir = referenceDir();
   if (!dir) {
-    test.skip('reference folder absent (looked for ../shared/reference next to the repository): drift check skipped', () => undefined);
+    // Only outside this workplace (CI finds /work/shared/reference): say so, rather than register a test that cannot fail.
     // eslint-disable-next-line no-console
-    console.warn('reference-bodies: ../shared/reference not found; the drift check is skipped');
+    console.warn('reference-bodies: no reference folder (WANFLOW_REFERENCE_DIR, ../shared/reference, /work/shared/reference); the drift check does not run');
     return;
   }
   const reference = readFileSync(join(dir, 'model-studio-wan-video-fine-tuning-api.ja.txt'), 'utf8');
