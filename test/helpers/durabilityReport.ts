@@ -6,28 +6,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markdownTable } from './outcomes';
+import type { ScenarioRow } from './durability';
 
 export const README = join(__dirname, '..', '..', 'README.md');
 const RESULTS_JSON = join(__dirname, '..', 'durability', 'results.json');
 export const START = '<!-- durability-table:start (rendered from test/durability/results.json; do not edit) -->';
 export const END = '<!-- durability-table:end -->';
 
-interface Row {
-  scenario: string;
-  pipelines: number;
-  crashes: number;
-  faults: number;
-  retries: number;
-  duplicates: number;
-  extraTasks: number;
-  orphans: number;
-  wallMs: number;
-  outcome: string;
-}
 
 /** The table (and the run dates) from a results.json text. */
 export function renderDurabilityTable(resultsJson: string): string {
-  const sections = JSON.parse(resultsJson) as Record<string, { writtenAt: string; rows: Row[] }>;
+  const sections = JSON.parse(resultsJson) as Record<string, { writtenAt: string; rows: ScenarioRow[] }>;
   const names = Object.keys(sections).sort();
   const rows = names.flatMap((name) =>
     sections[name].rows.map((r) => [
